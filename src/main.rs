@@ -1,1 +1,21 @@
-fn main() {}
+//! segscope entry point: no subcommand opens the demo; subcommands run the CLI.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use segscope::cli::{Cli, Command, info};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Some(Command::Info(args)) => info::run(args),
+        None => segscope::cli::demo::run(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("segscope: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

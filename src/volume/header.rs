@@ -319,7 +319,7 @@ impl Header {
             1 => "m",
             2 => "mm",
             3 => "µm",
-            _ => "unknown (assumed mm)",
+            _ => "mm (unit not set in the header)",
         }
     }
 }

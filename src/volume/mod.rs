@@ -17,6 +17,11 @@ pub use header::{DiskType, Header, LinearScaling, NiftiVersion};
 pub use labelmap::{LabelMap, LabelVoxels};
 pub use voxel::{Voxel, VoxelData};
 
+/// NIfTI intent code of a label map.
+pub const NIFTI_INTENT_LABEL: i32 = 1002;
+/// More distinct values than this and a volume is taken for an image.
+const MAX_LABEL_MAP_DISTINCT: usize = 256;
+
 /// What went wrong with one file, without the file's name (see [`LoadError`]).
 #[derive(Debug, thiserror::Error)]
 pub enum VolumeError {
@@ -72,6 +77,8 @@ pub struct SourceFile {
     pub description: String,
     /// Header extensions as (code, payload).
     pub extensions: Vec<(i32, Vec<u8>)>,
+    /// NIfTI intent code (1002 = label map).
+    pub intent_code: i32,
 }
 
 /// An intensity image (CT, MR): voxels in their native type, plus the scaling
@@ -107,6 +114,7 @@ impl Volume {
             spatial_unit: raw.header.spatial_unit(),
             description: raw.header.descrip.clone(),
             extensions: raw.extensions,
+            intent_code: raw.header.intent_code,
         };
         Volume { source, geometry, data: raw.data, scaling: raw.header.scaling() }
     }
@@ -120,6 +128,20 @@ impl Volume {
     /// Intensity range and non-finite counts, with the scaling applied.
     pub fn intensity_stats(&self) -> stats::IntensityStats {
         stats::intensity_stats(&self.data, self.scaling)
+    }
+
+    /// True when the file is most likely a segmentation rather than an image: its
+    /// header says so (intent 1002), or every value is a whole number 0–65535 and
+    /// there are at most 256 distinct values (an image has thousands).
+    pub fn looks_like_label_map(&self) -> bool {
+        if self.source.intent_code == NIFTI_INTENT_LABEL {
+            return true;
+        }
+        let s = self.intensity_stats();
+        if !(s.all_integer && s.nan_count == 0 && s.inf_count == 0 && s.min >= 0.0 && s.max <= 65535.0) {
+            return false;
+        }
+        stats::distinct_values_up_to(&self.data, self.scaling, MAX_LABEL_MAP_DISTINCT + 1) <= MAX_LABEL_MAP_DISTINCT
     }
 
     /// Interprets this volume as a label map (see [`LabelMap::from_volume`]).

@@ -110,6 +110,28 @@ where
         )
 }
 
+/// Number of distinct (scaled) values, counting no further than `limit`.
+/// Only meaningful for whole-number values in 0..=65535 (see [`IntensityStats`]).
+pub fn distinct_values_up_to(data: &VoxelData, scaling: Option<LinearScaling>, limit: usize) -> usize {
+    let mut seen = vec![false; 65536];
+    let mut count = 0;
+    with_voxels!(data, a => {
+        for v in a.iter() {
+            let raw = v.to_f64();
+            let value = scaling.map_or(raw, |s| s.apply(raw));
+            let slot = value.clamp(0.0, 65535.0) as usize;
+            if !seen[slot] {
+                seen[slot] = true;
+                count += 1;
+                if count >= limit {
+                    break;
+                }
+            }
+        }
+    });
+    count
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

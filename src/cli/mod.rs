@@ -1,0 +1,70 @@
+//! Command-line interface: `segscope info` (and, with no subcommand, the demo).
+
+pub mod demo;
+pub mod info;
+mod report;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::labels::{LabelError, LabelTable, Preset, parse_assignment};
+
+/// segscope — look at a CT or MR with its reference and predicted organ masks,
+/// and find out where and why the prediction fails.
+#[derive(Debug, Parser)]
+#[command(name = "segscope", version, about, long_about = None)]
+#[command(after_help = "Without a subcommand, segscope opens its built-in demo case.\n\
+Examples:\n  segscope info image.nii.gz reference.nii.gz\n  \
+segscope info --case image.nii.gz --reference labels.nii.gz --prediction model.nii.gz\n  \
+segscope info --dataset Dataset001_Abdomen --predictions predictions/fold0")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Describe NIfTI files: shape, spacing, dtype, scaling, affine and orientation,
+    /// intensity range or label ids with voxel counts, volumes (ml) and names.
+    Info(info::InfoArgs),
+}
+
+/// Where label names come from; later sources override earlier ones
+/// (names embedded in the file → dataset.json → --preset → --labels → --set-label).
+#[derive(Debug, Clone, Args, Default)]
+pub struct LabelArgs {
+    /// Built-in label table.
+    #[arg(long, value_enum)]
+    pub preset: Option<Preset>,
+    /// Label table file: ITK-SNAP label description (.txt), Slicer colour table
+    /// (.ctbl/.txt), nnU-Net or MSD dataset.json, or a NIfTI with embedded names.
+    #[arg(long = "labels", value_name = "FILE")]
+    pub label_files: Vec<PathBuf>,
+    /// Name one id, e.g. --set-label "12=adrenal_right" (repeatable).
+    #[arg(long = "set-label", value_name = "ID=NAME", value_parser = parse_assignment)]
+    pub assignments: Vec<(u16, String)>,
+}
+
+impl LabelArgs {
+    /// Lays the user's choices over `base` (embedded or dataset names).
+    pub fn apply(&self, base: LabelTable) -> Result<LabelTable, LabelError> {
+        let mut table = base;
+        if let Some(preset) = self.preset {
+            table.overlay(&preset.table());
+        }
+        for file in &self.label_files {
+            table.overlay(&LabelTable::from_file(file)?);
+        }
+        if !self.assignments.is_empty() {
+            let mut named = LabelTable::empty("--set-label");
+            for (id, name) in &self.assignments {
+                named.insert(*id, name.clone(), Some(table.color(*id)));
+            }
+            table.overlay(&named);
+        }
+        Ok(table)
+    }
+}
