@@ -85,8 +85,11 @@ pub struct Case {
 impl Case {
     /// Loads every file (in parallel) and checks that all share the first one's grid.
     pub fn load(files: &CaseFiles) -> Result<Case, CaseError> {
-        let images: Vec<Result<(String, Volume), LoadError>> =
-            files.images.par_iter().map(|f| Ok((f.name.clone(), Volume::load(&f.path)?))).collect();
+        let images: Vec<Result<(String, Volume), LoadError>> = files
+            .images
+            .par_iter()
+            .map(|f| Ok((f.name.clone(), Volume::load(&f.path)?)))
+            .collect();
         let reference = files.reference.as_deref().map(LabelMap::load).transpose()?;
         let predictions: Vec<Result<(String, LabelMap), LoadError>> = files
             .predictions
@@ -111,9 +114,18 @@ impl Case {
 
     /// Every volume in the case with its path and geometry: images, reference, predictions.
     pub fn members(&self) -> Vec<(&Path, &Geometry)> {
-        let images = self.images.iter().map(|(_, v)| (v.source.path.as_path(), &v.geometry));
-        let reference = self.reference.iter().map(|m| (m.source.path.as_path(), &m.geometry));
-        let predictions = self.predictions.iter().map(|(_, m)| (m.source.path.as_path(), &m.geometry));
+        let images = self
+            .images
+            .iter()
+            .map(|(_, v)| (v.source.path.as_path(), &v.geometry));
+        let reference = self
+            .reference
+            .iter()
+            .map(|m| (m.source.path.as_path(), &m.geometry));
+        let predictions = self
+            .predictions
+            .iter()
+            .map(|(_, m)| (m.source.path.as_path(), &m.geometry));
         images.chain(reference).chain(predictions).collect()
     }
 
@@ -129,7 +141,10 @@ impl Case {
 
     /// Label names embedded in the reference (TotalSegmentator), else in a prediction.
     pub fn embedded_labels(&self) -> Option<LabelTable> {
-        let maps = self.reference.iter().chain(self.predictions.iter().map(|(_, m)| m));
+        let maps = self
+            .reference
+            .iter()
+            .chain(self.predictions.iter().map(|(_, m)| m));
         maps.into_iter().find_map(|m| {
             from_nifti_extensions(&m.source.extensions, &m.source.path.display().to_string())
         })

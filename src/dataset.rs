@@ -44,10 +44,11 @@ pub struct DatasetError {
 
 /// The case name and channel of an image file name (`CASE_0001.nii.gz` → ("CASE", 1)).
 pub fn split_channel(stem: &str) -> (String, Option<usize>) {
-    if let Some((case, channel)) = stem.rsplit_once('_') {
-        if channel.len() == 4 && channel.bytes().all(|b| b.is_ascii_digit()) {
-            return (case.to_string(), channel.parse().ok());
-        }
+    if let Some((case, channel)) = stem.rsplit_once('_')
+        && channel.len() == 4
+        && channel.bytes().all(|b| b.is_ascii_digit())
+    {
+        return (case.to_string(), channel.parse().ok());
     }
     (stem.to_string(), None)
 }
@@ -65,17 +66,18 @@ pub fn nifti_stem(path: &Path) -> Option<String> {
 }
 
 fn nifti_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, DatasetError> {
-    let err = |problem: String| DatasetError { path: dir.to_path_buf(), problem };
+    let err = |problem: String| DatasetError {
+        path: dir.to_path_buf(),
+        problem,
+    };
     if !dir.is_dir() {
         return Err(err("not a folder".into()));
     }
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| err(e.to_string()))? {
         let path = entry.map_err(|e| err(e.to_string()))?.path();
-        if path.is_file() {
-            if let Some(stem) = nifti_stem(&path) {
-                out.push((stem, path));
-            }
+        if let Some(stem) = nifti_stem(&path).filter(|_| path.is_file()) {
+            out.push((stem, path));
         }
     }
     out.sort();
@@ -86,7 +88,11 @@ impl Dataset {
     /// Discovers an nnU-Net dataset folder: `imagesTs`/`labelsTs` when present, else
     /// `imagesTr`/`labelsTr`, with channel and label names from `dataset.json`.
     pub fn from_nnunet(root: &Path, prediction_dirs: &[PathBuf]) -> Result<Dataset, DatasetError> {
-        let split = if root.join("imagesTs").is_dir() && root.join("labelsTs").is_dir() { "Ts" } else { "Tr" };
+        let split = if root.join("imagesTs").is_dir() && root.join("labelsTs").is_dir() {
+            "Ts"
+        } else {
+            "Tr"
+        };
         let images = root.join(format!("images{split}"));
         let labels = root.join(format!("labels{split}"));
         if !images.is_dir() || !labels.is_dir() {
@@ -106,7 +112,11 @@ impl Dataset {
     }
 
     /// Pairs images, references and predictions from explicit folders by case name.
-    pub fn from_folders(images_dir: &Path, labels_dir: &Path, prediction_dirs: &[PathBuf]) -> Result<Dataset, DatasetError> {
+    pub fn from_folders(
+        images_dir: &Path,
+        labels_dir: &Path,
+        prediction_dirs: &[PathBuf],
+    ) -> Result<Dataset, DatasetError> {
         let mut images: BTreeMap<String, Vec<(Option<usize>, PathBuf)>> = BTreeMap::new();
         for (stem, path) in nifti_files(images_dir)? {
             let (case, channel) = split_channel(&stem);
@@ -125,7 +135,13 @@ impl Dataset {
             channels.sort();
             let Some(reference) = labels.get(&case) else {
                 for (_, path) in channels {
-                    dataset.unpaired.push(Unpaired { path, reason: format!("image of case {case} has no reference in {}", labels_dir.display()) });
+                    dataset.unpaired.push(Unpaired {
+                        path,
+                        reason: format!(
+                            "image of case {case} has no reference in {}",
+                            labels_dir.display()
+                        ),
+                    });
                 }
                 continue;
             };
@@ -133,31 +149,58 @@ impl Dataset {
                 for (_, path) in channels {
                     dataset.unpaired.push(Unpaired {
                         path,
-                        reason: format!("case {case} has {} image channel(s), other cases have {channel_count}", channel_count.min(usize::MAX)),
+                        reason: format!(
+                            "case {case} has {} image channel(s), other cases have {channel_count}",
+                            channel_count
+                        ),
                     });
                 }
-                dataset.unpaired.push(Unpaired { path: reference.clone(), reason: format!("case {case} is missing image channels") });
+                dataset.unpaired.push(Unpaired {
+                    path: reference.clone(),
+                    reason: format!("case {case} is missing image channels"),
+                });
                 continue;
             }
             let images = channels
                 .into_iter()
                 .enumerate()
-                .map(|(i, (channel, path))| NamedFile { name: format!("{:04}", channel.unwrap_or(i)), path })
+                .map(|(i, (channel, path))| NamedFile {
+                    name: format!("{:04}", channel.unwrap_or(i)),
+                    path,
+                })
                 .collect();
-            let mut files = CaseFiles { name: case.clone(), images, reference: Some(reference.clone()), predictions: Vec::new() };
+            let mut files = CaseFiles {
+                name: case.clone(),
+                images,
+                reference: Some(reference.clone()),
+                predictions: Vec::new(),
+            };
             for (name, dir, found) in &predictions {
                 match found.get(&case) {
-                    Some(path) => files.predictions.push(NamedFile { name: name.clone(), path: path.clone() }),
-                    None => dataset.missing_predictions.push((case.clone(), dir.clone())),
+                    Some(path) => files.predictions.push(NamedFile {
+                        name: name.clone(),
+                        path: path.clone(),
+                    }),
+                    None => dataset
+                        .missing_predictions
+                        .push((case.clone(), dir.clone())),
                 }
             }
             dataset.cases.push(files);
         }
-        let paired: std::collections::BTreeSet<&str> = dataset.cases.iter().map(|c| c.name.as_str()).collect();
-        let listed: std::collections::BTreeSet<PathBuf> = dataset.unpaired.iter().map(|u| u.path.clone()).collect();
+        let paired: std::collections::BTreeSet<&str> =
+            dataset.cases.iter().map(|c| c.name.as_str()).collect();
+        let listed: std::collections::BTreeSet<PathBuf> =
+            dataset.unpaired.iter().map(|u| u.path.clone()).collect();
         for (case, path) in &labels {
             if !paired.contains(case.as_str()) && !listed.contains(path) {
-                dataset.unpaired.push(Unpaired { path: path.clone(), reason: format!("reference of case {case} has no image in {}", images_dir.display()) });
+                dataset.unpaired.push(Unpaired {
+                    path: path.clone(),
+                    reason: format!(
+                        "reference of case {case} has no image in {}",
+                        images_dir.display()
+                    ),
+                });
             }
         }
         for (_, dir, found) in &predictions {
@@ -183,7 +226,10 @@ impl Dataset {
 }
 
 fn prediction_name(dir: &Path) -> String {
-    dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().to_string())
+    dir.file_name().map_or_else(
+        || dir.display().to_string(),
+        |n| n.to_string_lossy().to_string(),
+    )
 }
 
 #[cfg(test)]
@@ -192,14 +238,20 @@ mod tests {
 
     #[test]
     fn channel_suffixes_split_only_when_four_digits() {
-        assert_eq!(split_channel("word_0014_0001"), ("word_0014".into(), Some(1)));
+        assert_eq!(
+            split_channel("word_0014_0001"),
+            ("word_0014".into(), Some(1))
+        );
         assert_eq!(split_channel("case_12"), ("case_12".into(), None));
         assert_eq!(split_channel("liver"), ("liver".into(), None));
     }
 
     #[test]
     fn stems_drop_nifti_extensions_only() {
-        assert_eq!(nifti_stem(Path::new("a/CASE_0000.nii.gz")), Some("CASE_0000".into()));
+        assert_eq!(
+            nifti_stem(Path::new("a/CASE_0000.nii.gz")),
+            Some("CASE_0000".into())
+        );
         assert_eq!(nifti_stem(Path::new("a/b.NII")), Some("b".into()));
         assert_eq!(nifti_stem(Path::new("a/plans.json")), None);
     }

@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use crate::case::Case;
-use crate::volume::{DiskType, Geometry, LabelMap, LabelVoxels, NiftiVersion, SourceFile, Volume, VoxelData};
+use crate::volume::{
+    DiskType, Geometry, LabelMap, LabelVoxels, NiftiVersion, SourceFile, Volume, VoxelData,
+};
 
 /// Phantom grid: 160×128×80 voxels of 1.5×1.5×2.5 mm, RAS.
 const SHAPE: [usize; 3] = [160, 128, 80];
@@ -21,14 +23,54 @@ struct Organ {
 
 /// WORD ids, placed where they sit in a patient (x: +right, y: +anterior, z: +superior).
 const ORGANS: [Organ; 8] = [
-    Organ { id: 1, centre: [45.0, 5.0, 40.0], radii: [55.0, 45.0, 45.0], hu: 60 },
-    Organ { id: 2, centre: [-60.0, -30.0, 45.0], radii: [22.0, 30.0, 35.0], hu: 50 },
-    Organ { id: 3, centre: [-45.0, -45.0, 5.0], radii: [18.0, 18.0, 35.0], hu: 150 },
-    Organ { id: 4, centre: [45.0, -45.0, -5.0], radii: [18.0, 18.0, 35.0], hu: 150 },
-    Organ { id: 5, centre: [-30.0, 30.0, 45.0], radii: [30.0, 20.0, 30.0], hu: 20 },
-    Organ { id: 6, centre: [35.0, 30.0, 15.0], radii: [10.0, 10.0, 15.0], hu: 10 },
-    Organ { id: 8, centre: [-10.0, -5.0, 15.0], radii: [35.0, 8.0, 8.0], hu: 45 },
-    Organ { id: 14, centre: [0.0, 20.0, -80.0], radii: [25.0, 20.0, 18.0], hu: 10 },
+    Organ {
+        id: 1,
+        centre: [45.0, 5.0, 40.0],
+        radii: [55.0, 45.0, 45.0],
+        hu: 60,
+    },
+    Organ {
+        id: 2,
+        centre: [-60.0, -30.0, 45.0],
+        radii: [22.0, 30.0, 35.0],
+        hu: 50,
+    },
+    Organ {
+        id: 3,
+        centre: [-45.0, -45.0, 5.0],
+        radii: [18.0, 18.0, 35.0],
+        hu: 150,
+    },
+    Organ {
+        id: 4,
+        centre: [45.0, -45.0, -5.0],
+        radii: [18.0, 18.0, 35.0],
+        hu: 150,
+    },
+    Organ {
+        id: 5,
+        centre: [-30.0, 30.0, 45.0],
+        radii: [30.0, 20.0, 30.0],
+        hu: 20,
+    },
+    Organ {
+        id: 6,
+        centre: [35.0, 30.0, 15.0],
+        radii: [10.0, 10.0, 15.0],
+        hu: 10,
+    },
+    Organ {
+        id: 8,
+        centre: [-10.0, -5.0, 15.0],
+        radii: [35.0, 8.0, 8.0],
+        hu: 45,
+    },
+    Organ {
+        id: 14,
+        centre: [0.0, 20.0, -80.0],
+        radii: [25.0, 20.0, 18.0],
+        hu: 10,
+    },
 ];
 
 /// The phantom's voxel-to-world affine (RAS, centred on the origin).
@@ -95,8 +137,15 @@ pub fn phantom_case() -> Case {
                     5 => inside(o, p, [0.0; 3], 1.2),
                     _ => inside(o, p, [0.0; 3], 1.0),
                 });
-                let island = ((p[0] + 20.0) / 8.0).powi(2) + ((p[1] - 45.0) / 8.0).powi(2) + ((p[2] + 30.0) / 8.0).powi(2) <= 1.0;
-                prediction.push(if island { 6 } else { predicted.map_or(0, |o| o.id) });
+                let island = ((p[0] + 20.0) / 8.0).powi(2)
+                    + ((p[1] - 45.0) / 8.0).powi(2)
+                    + ((p[2] + 30.0) / 8.0).powi(2)
+                    <= 1.0;
+                prediction.push(if island {
+                    6
+                } else {
+                    predicted.map_or(0, |o| o.id)
+                });
             }
         }
     }
@@ -131,7 +180,9 @@ mod tests {
         let reference = case.reference.as_ref().unwrap();
         let g = &reference.geometry;
         let (mut sum_x, mut count) = (0.0, 0.0);
-        let LabelVoxels::U8(a) = &reference.voxels else { panic!("u8 phantom") };
+        let LabelVoxels::U8(a) = &reference.voxels else {
+            panic!("u8 phantom")
+        };
         for ((i, j, k), &v) in a.indexed_iter() {
             if v == 1 {
                 sum_x += g.voxel_to_world([i as f64, j as f64, k as f64])[0];
@@ -148,7 +199,10 @@ mod tests {
         let reference = case.reference.as_ref().unwrap().present_labels();
         let prediction = case.predictions[0].1.present_labels();
         assert!(reference.iter().any(|&(id, _)| id == 4));
-        assert!(!prediction.iter().any(|&(id, _)| id == 4), "right kidney is missed");
+        assert!(
+            !prediction.iter().any(|&(id, _)| id == 4),
+            "right kidney is missed"
+        );
         assert_eq!(reference.len(), 8);
         assert!(case.grid_mismatches().is_empty());
     }

@@ -10,7 +10,10 @@ use crate::labels::Preset;
 pub fn run() -> Result<()> {
     let case = phantom_case();
     let table = Preset::Word.table();
-    println!("segscope demo case: {} (a phantom segscope generates itself; WORD label ids)\n", case.name);
+    println!(
+        "segscope demo case: {} (a phantom segscope generates itself; WORD label ids)\n",
+        case.name
+    );
     for (name, image) in &case.images {
         println!("image {name}\n{}", image_report(image).to_text());
     }
@@ -18,8 +21,13 @@ pub fn run() -> Result<()> {
         println!("reference\n{}", label_report(reference, &table).to_text());
     }
     for (name, prediction) in &case.predictions {
-        println!("prediction {name}\n{}", label_report(prediction, &table).to_text());
+        println!(
+            "prediction {name}\n{}",
+            label_report(prediction, &table).to_text()
+        );
     }
-    println!("Describe your own files with: segscope info --case IMAGE --reference LABELS --prediction LABELS");
+    println!(
+        "Describe your own files with: segscope info --case IMAGE --reference LABELS --prediction LABELS"
+    );
     Ok(())
 }

@@ -10,8 +10,8 @@ use super::report::{FileReport, image_report, label_report};
 use crate::case::check_grids;
 use crate::dataset::Dataset;
 use crate::labels::{LabelTable, from_nifti_extensions};
-use crate::volume::{LabelMap, Volume};
 use crate::volume::geometry::fmt_shape;
+use crate::volume::{LabelMap, Volume};
 
 /// How to interpret a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -61,15 +61,20 @@ pub fn run(args: &InfoArgs) -> Result<()> {
     if let Some(root) = &args.dataset {
         return describe_dataset(root, &args.prediction_dirs, args.json);
     }
-    let case_mode = !args.case_images.is_empty() || args.reference.is_some() || !args.predictions.is_empty();
+    let case_mode =
+        !args.case_images.is_empty() || args.reference.is_some() || !args.predictions.is_empty();
     if case_mode {
         if !args.files.is_empty() {
-            bail!("give files either as FILE arguments or with --case/--reference/--prediction, not both");
+            bail!(
+                "give files either as FILE arguments or with --case/--reference/--prediction, not both"
+            );
         }
         return describe_case(args);
     }
     if args.files.is_empty() {
-        bail!("nothing to describe: give NIfTI files, --case IMAGE --reference LABELS, or --dataset DIR (see segscope info --help)");
+        bail!(
+            "nothing to describe: give NIfTI files, --case IMAGE --reference LABELS, or --dataset DIR (see segscope info --help)"
+        );
     }
     let mut reports = Vec::new();
     let mut failures = 0;
@@ -94,7 +99,10 @@ fn emit(reports: &mut Vec<FileReport>, report: FileReport, json: bool) {
 }
 
 fn report_title(r: &FileReport) -> String {
-    serde_json::to_value(r).ok().and_then(|v| v["path"].as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(r)
+        .ok()
+        .and_then(|v| v["path"].as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn finish(reports: Vec<FileReport>, json: bool, failures: usize) -> Result<()> {
@@ -111,10 +119,10 @@ fn finish(reports: Vec<FileReport>, json: bool, failures: usize) -> Result<()> {
 fn label_table_for(map: &LabelMap, path: &Path, user: &LabelArgs) -> Result<LabelTable> {
     let mut base = from_nifti_extensions(&map.source.extensions, &path.display().to_string())
         .unwrap_or_else(|| LabelTable::empty(""));
-    if let Some(json) = nearby_dataset_json(path) {
-        if let Ok(table) = LabelTable::from_file(&json) {
-            base.overlay(&table);
-        }
+    if let Some(table) =
+        nearby_dataset_json(path).and_then(|json| LabelTable::from_file(&json).ok())
+    {
+        base.overlay(&table);
     }
     Ok(user.apply(base)?)
 }
@@ -122,7 +130,9 @@ fn label_table_for(map: &LabelMap, path: &Path, user: &LabelArgs) -> Result<Labe
 /// The dataset.json of an nnU-Net dataset the file sits in (`labelsTs/x.nii.gz` → `../dataset.json`).
 fn nearby_dataset_json(path: &Path) -> Option<PathBuf> {
     let dir = path.parent()?;
-    [dir.join("dataset.json"), dir.parent()?.join("dataset.json")].into_iter().find(|p| p.is_file())
+    [dir.join("dataset.json"), dir.parent()?.join("dataset.json")]
+        .into_iter()
+        .find(|p| p.is_file())
 }
 
 fn describe_file(path: &Path, kind: FileKind, labels: &LabelArgs) -> Result<FileReport> {
@@ -176,7 +186,10 @@ fn describe_case(args: &InfoArgs) -> Result<()> {
         None => None,
     };
     for (m, path) in loaded_maps.into_iter().zip(&label_paths) {
-        let table = match (&case_table, from_nifti_extensions(&m.source.extensions, &path.display().to_string())) {
+        let table = match (
+            &case_table,
+            from_nifti_extensions(&m.source.extensions, &path.display().to_string()),
+        ) {
             (_, Some(own)) => args.labels.apply(own)?,
             (Some(t), None) => t.clone(),
             (None, None) => label_table_for(&m, path, &args.labels)?,
@@ -191,15 +204,24 @@ fn describe_case(args: &InfoArgs) -> Result<()> {
         .collect();
     let mismatches = check_grids(&members);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({
-            "files": reports,
-            "same_grid": mismatches.is_empty(),
-            "grid_mismatches": mismatches.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        }))?);
-    } else if let Some((_, g)) = members.first() {
-        if mismatches.is_empty() {
-            println!("grid: all {} files share one grid ({}, {}, affine {})", members.len(), fmt_shape(&g.shape), g.orientation_code(), g.source);
-        }
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "files": reports,
+                "same_grid": mismatches.is_empty(),
+                "grid_mismatches": mismatches.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            }))?
+        );
+    } else if let Some((_, g)) = members.first()
+        && mismatches.is_empty()
+    {
+        println!(
+            "grid: all {} files share one grid ({}, {}, affine {})",
+            members.len(),
+            fmt_shape(&g.shape),
+            g.orientation_code(),
+            g.source
+        );
     }
     for m in &mismatches {
         eprintln!("error: {m}");
@@ -208,13 +230,17 @@ fn describe_case(args: &InfoArgs) -> Result<()> {
         bail!("{failures} file(s) could not be read");
     }
     if !mismatches.is_empty() {
-        bail!("the case's files are not on one grid ({} mismatch(es)); resample them onto the image's grid first", mismatches.len());
+        bail!(
+            "the case's files are not on one grid ({} mismatch(es)); resample them onto the image's grid first",
+            mismatches.len()
+        );
     }
     Ok(())
 }
 
 fn describe_dataset(root: &Path, prediction_dirs: &[PathBuf], json: bool) -> Result<()> {
-    let dataset = Dataset::from_nnunet(root, prediction_dirs).with_context(|| "cannot read the dataset".to_string())?;
+    let dataset = Dataset::from_nnunet(root, prediction_dirs)
+        .with_context(|| "cannot read the dataset".to_string())?;
     if json {
         let cases: Vec<_> = dataset.cases.iter().map(|c| serde_json::json!({
             "name": c.name,
@@ -222,18 +248,49 @@ fn describe_dataset(root: &Path, prediction_dirs: &[PathBuf], json: bool) -> Res
             "reference": c.reference,
             "predictions": c.predictions.iter().map(|f| serde_json::json!({"name": f.name, "path": f.path})).collect::<Vec<_>>(),
         })).collect();
-        let unpaired: Vec<_> = dataset.unpaired.iter().map(|u| serde_json::json!({"path": u.path, "reason": u.reason})).collect();
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"cases": cases, "unpaired": unpaired}))?);
+        let unpaired: Vec<_> = dataset
+            .unpaired
+            .iter()
+            .map(|u| serde_json::json!({"path": u.path, "reason": u.reason}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"cases": cases, "unpaired": unpaired})
+            )?
+        );
         return Ok(());
     }
-    let channels: Vec<String> = dataset.channel_names.iter().map(|(i, n)| format!("{i}={n}")).collect();
-    println!("{}: {} cases{}", root.display(), dataset.cases.len(), if channels.is_empty() { String::new() } else { format!(", channels {}", channels.join(" ")) });
+    let channels: Vec<String> = dataset
+        .channel_names
+        .iter()
+        .map(|(i, n)| format!("{i}={n}"))
+        .collect();
+    println!(
+        "{}: {} cases{}",
+        root.display(),
+        dataset.cases.len(),
+        if channels.is_empty() {
+            String::new()
+        } else {
+            format!(", channels {}", channels.join(" "))
+        }
+    );
     if let Some(labels) = &dataset.labels {
         println!("  labels: {} named in {}", labels.len(), labels.source);
     }
     for case in &dataset.cases {
         let preds: Vec<&str> = case.predictions.iter().map(|p| p.name.as_str()).collect();
-        println!("  {:<24} {} image channel(s), reference, predictions: {}", case.name, case.images.len(), if preds.is_empty() { "none".into() } else { preds.join(", ") });
+        println!(
+            "  {:<24} {} image channel(s), reference, predictions: {}",
+            case.name,
+            case.images.len(),
+            if preds.is_empty() {
+                "none".into()
+            } else {
+                preds.join(", ")
+            }
+        );
     }
     for (case, dir) in &dataset.missing_predictions {
         println!("  missing: no prediction for {case} in {}", dir.display());

@@ -14,10 +14,12 @@ use crate::labels::{LabelError, LabelTable, Preset, parse_assignment};
 /// and find out where and why the prediction fails.
 #[derive(Debug, Parser)]
 #[command(name = "segscope", version, about, long_about = None)]
-#[command(after_help = "Without a subcommand, segscope opens its built-in demo case.\n\
+#[command(
+    after_help = "Without a subcommand, segscope opens its built-in demo case.\n\
 Examples:\n  segscope info image.nii.gz reference.nii.gz\n  \
 segscope info --case image.nii.gz --reference labels.nii.gz --prediction model.nii.gz\n  \
-segscope info --dataset Dataset001_Abdomen --predictions predictions/fold0")]
+segscope info --dataset Dataset001_Abdomen --predictions predictions/fold0"
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

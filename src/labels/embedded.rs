@@ -5,7 +5,9 @@ use super::{LabelEntry, LabelTable};
 
 /// The label table found in the extensions, or `None` when there is none.
 pub fn from_nifti_extensions(extensions: &[(i32, Vec<u8>)], source: &str) -> Option<LabelTable> {
-    extensions.iter().find_map(|(_, payload)| parse_label_table_xml(payload, source))
+    extensions
+        .iter()
+        .find_map(|(_, payload)| parse_label_table_xml(payload, source))
 }
 
 fn parse_label_table_xml(payload: &[u8], source: &str) -> Option<LabelTable> {
@@ -17,17 +19,34 @@ fn parse_label_table_xml(payload: &[u8], source: &str) -> Option<LabelTable> {
     let doc = roxmltree::Document::parse(text).ok()?;
     let mut table = LabelTable::empty(format!("{source} (embedded label table)"));
     for node in doc.descendants().filter(|n| n.has_tag_name("Label")) {
-        let Some(id) = node.attribute("Key").and_then(|k| k.trim().parse::<u16>().ok()) else {
+        let Some(id) = node
+            .attribute("Key")
+            .and_then(|k| k.trim().parse::<u16>().ok())
+        else {
             continue;
         };
         let channel = |name: &str, default: f64| {
-            node.attribute(name).and_then(|v| v.trim().parse::<f64>().ok()).unwrap_or(default)
+            node.attribute(name)
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .unwrap_or(default)
         };
-        let color = [channel("Red", 0.0), channel("Green", 0.0), channel("Blue", 0.0), channel("Alpha", 1.0)]
-            .map(|c| (c.clamp(0.0, 1.0) * 255.0).round() as u8);
+        let color = [
+            channel("Red", 0.0),
+            channel("Green", 0.0),
+            channel("Blue", 0.0),
+            channel("Alpha", 1.0),
+        ]
+        .map(|c| (c.clamp(0.0, 1.0) * 255.0).round() as u8);
         let name = node.text().unwrap_or("").trim().to_string();
         if id != 0 && !name.is_empty() {
-            table.insert_entry(id, LabelEntry { name, color, visible: true });
+            table.insert_entry(
+                id,
+                LabelEntry {
+                    name,
+                    color,
+                    visible: true,
+                },
+            );
         }
     }
     (!table.is_empty()).then_some(table)

@@ -32,8 +32,14 @@ pub fn parse(text: &str, source: String) -> Result<LabelTable, String> {
         if f.len() < 7 {
             return Err(bad("expected IDX R G B A VIS MSH \"NAME\""));
         }
-        let id: u16 = f[0].parse().map_err(|_| bad("label index is not an integer 0–65535"))?;
-        let rgb: Vec<u8> = f[1..4].iter().filter_map(|v| v.parse::<f64>().ok()).map(|v| v.clamp(0.0, 255.0) as u8).collect();
+        let id: u16 = f[0]
+            .parse()
+            .map_err(|_| bad("label index is not an integer 0–65535"))?;
+        let rgb: Vec<u8> = f[1..4]
+            .iter()
+            .filter_map(|v| v.parse::<f64>().ok())
+            .map(|v| v.clamp(0.0, 255.0) as u8)
+            .collect();
         let alpha: f64 = f[4].parse().map_err(|_| bad("alpha is not a number"))?;
         if rgb.len() != 3 {
             return Err(bad("colour components must be numbers 0–255"));
@@ -41,7 +47,14 @@ pub fn parse(text: &str, source: String) -> Result<LabelTable, String> {
         let visible = f[5] != "0";
         if id != 0 {
             let a = (alpha.clamp(0.0, 1.0) * 255.0).round() as u8;
-            table.insert_entry(id, LabelEntry { name, color: [rgb[0], rgb[1], rgb[2], a], visible });
+            table.insert_entry(
+                id,
+                LabelEntry {
+                    name,
+                    color: [rgb[0], rgb[1], rgb[2], a],
+                    visible,
+                },
+            );
         }
     }
     Ok(table)
@@ -59,7 +72,10 @@ mod tests {
         let t = parse(SAMPLE, "x".into()).unwrap();
         assert_eq!(t.len(), 2);
         let e = t.get(12).unwrap();
-        assert_eq!((e.name.as_str(), e.color, e.visible), ("right adrenal gland", [0, 0, 128, 128], false));
+        assert_eq!(
+            (e.name.as_str(), e.color, e.visible),
+            ("right adrenal gland", [0, 0, 128, 128], false)
+        );
     }
 
     #[test]

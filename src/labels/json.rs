@@ -17,7 +17,12 @@ pub fn parse(text: &str, source: String) -> Result<LabelTable, String> {
         Some(_) => return Err("\"labels\" is not an object".into()),
         None => match &doc {
             Value::Object(m) if m.keys().all(|k| k.parse::<u32>().is_ok()) && !m.is_empty() => m,
-            _ => return Err("no \"labels\" object (expected nnU-Net dataset.json or {\"labels\": {...}})".into()),
+            _ => {
+                return Err(
+                    "no \"labels\" object (expected nnU-Net dataset.json or {\"labels\": {...}})"
+                        .into(),
+                );
+            }
         },
     };
     let mut table = LabelTable::empty(source);
@@ -43,14 +48,20 @@ pub fn parse(text: &str, source: String) -> Result<LabelTable, String> {
             // v2: "liver": 1. Region lists ("tumor": [1, 2]) group ids and name none.
             match value {
                 Value::Number(n) => {
-                    let raw = n.as_i64().ok_or_else(|| format!("label {key:?}: {n} is not an integer id"))?;
+                    let raw = n
+                        .as_i64()
+                        .ok_or_else(|| format!("label {key:?}: {n} is not an integer id"))?;
                     let id = label_id(raw, key)?;
                     if id != 0 {
                         table.insert(id, key.clone(), None);
                     }
                 }
                 Value::Array(_) => {}
-                _ => return Err(format!("label {key:?}: expected an integer id, found {value}")),
+                _ => {
+                    return Err(format!(
+                        "label {key:?}: expected an integer id, found {value}"
+                    ));
+                }
             }
         }
     }
@@ -66,7 +77,11 @@ fn json_color(o: &serde_json::Map<String, Value>) -> Option<[u8; 4]> {
         match o.get(key) {
             Some(Value::String(s)) => return parse_hex_color(s),
             Some(Value::Array(a)) if a.len() >= 3 => {
-                let c: Vec<u8> = a.iter().filter_map(Value::as_u64).map(|v| v.min(255) as u8).collect();
+                let c: Vec<u8> = a
+                    .iter()
+                    .filter_map(Value::as_u64)
+                    .map(|v| v.min(255) as u8)
+                    .collect();
                 if c.len() >= 3 {
                     return Some([c[0], c[1], c[2], c.get(3).copied().unwrap_or(255)]);
                 }
@@ -82,7 +97,10 @@ fn json_color(o: &serde_json::Map<String, Value>) -> Option<[u8; 4]> {
 pub fn channel_names_from_dataset_json(path: &Path) -> Option<Vec<(usize, String)>> {
     let text = std::fs::read_to_string(path).ok()?;
     let doc: Value = serde_json::from_str(&text).ok()?;
-    let map = doc.get("channel_names").or_else(|| doc.get("modality"))?.as_object()?;
+    let map = doc
+        .get("channel_names")
+        .or_else(|| doc.get("modality"))?
+        .as_object()?;
     let mut out: Vec<(usize, String)> = map
         .iter()
         .filter_map(|(k, v)| Some((k.parse().ok()?, v.as_str()?.to_string())))
@@ -110,15 +128,35 @@ mod tests {
 
     #[test]
     fn object_entries_carry_colours() {
-        let t = parse(r##"{"labels": {"3": {"name": "left_kidney", "itksnap_default_rgb": "#0000FF"}}}"##, "t".into()).unwrap();
+        let t = parse(
+            r##"{"labels": {"3": {"name": "left_kidney", "itksnap_default_rgb": "#0000FF"}}}"##,
+            "t".into(),
+        )
+        .unwrap();
         assert_eq!(t.color(3), [0, 0, 255, 255]);
     }
 
     #[test]
     fn malformed_tables_say_why() {
-        assert!(parse("{", "t".into()).unwrap_err().starts_with("invalid JSON"));
-        assert!(parse(r#"{"name": "x"}"#, "t".into()).unwrap_err().contains("no \"labels\""));
-        assert!(parse(r#"{"labels": {"liver": 1.5}}"#, "t".into()).unwrap_err().contains("not an integer"));
-        assert!(parse(r#"{"labels": {"70000": "x"}}"#, "t".into()).unwrap_err().contains("outside"));
+        assert!(
+            parse("{", "t".into())
+                .unwrap_err()
+                .starts_with("invalid JSON")
+        );
+        assert!(
+            parse(r#"{"name": "x"}"#, "t".into())
+                .unwrap_err()
+                .contains("no \"labels\"")
+        );
+        assert!(
+            parse(r#"{"labels": {"liver": 1.5}}"#, "t".into())
+                .unwrap_err()
+                .contains("not an integer")
+        );
+        assert!(
+            parse(r#"{"labels": {"70000": "x"}}"#, "t".into())
+                .unwrap_err()
+                .contains("outside")
+        );
     }
 }

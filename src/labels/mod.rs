@@ -49,13 +49,23 @@ pub struct LabelTable {
 impl LabelTable {
     /// An empty table: every id gets its default colour and the name "label N".
     pub fn empty(source: impl Into<String>) -> Self {
-        LabelTable { source: source.into(), entries: BTreeMap::new() }
+        LabelTable {
+            source: source.into(),
+            entries: BTreeMap::new(),
+        }
     }
 
     /// Adds or replaces an id. A colour of `None` takes the default palette colour.
     pub fn insert(&mut self, id: u16, name: impl Into<String>, color: Option<[u8; 4]>) {
         let color = color.unwrap_or_else(|| default_color(id));
-        self.entries.insert(id, LabelEntry { name: name.into(), color, visible: true });
+        self.entries.insert(
+            id,
+            LabelEntry {
+                name: name.into(),
+                color,
+                visible: true,
+            },
+        );
     }
 
     /// Adds or replaces an entry as it is.
@@ -70,12 +80,16 @@ impl LabelTable {
 
     /// The name of an id: the table's, or "label N".
     pub fn name(&self, id: u16) -> String {
-        self.entries.get(&id).map_or_else(|| format!("label {id}"), |e| e.name.clone())
+        self.entries
+            .get(&id)
+            .map_or_else(|| format!("label {id}"), |e| e.name.clone())
     }
 
     /// The colour of an id: the table's, or the default palette's.
     pub fn color(&self, id: u16) -> [u8; 4] {
-        self.entries.get(&id).map_or_else(|| default_color(id), |e| e.color)
+        self.entries
+            .get(&id)
+            .map_or_else(|| default_color(id), |e| e.color)
     }
 
     /// Named ids in order.
@@ -96,7 +110,10 @@ impl LabelTable {
     /// The id whose name matches (ignoring case, spaces, `_` and `-`), if any.
     pub fn id_by_name(&self, name: &str) -> Option<u16> {
         let key = normalize_name(name);
-        self.entries.iter().find(|(_, e)| normalize_name(&e.name) == key).map(|(&id, _)| id)
+        self.entries
+            .iter()
+            .find(|(_, e)| normalize_name(&e.name) == key)
+            .map(|(&id, _)| id)
     }
 
     /// Lays `other` over this table: its ids replace these, others are kept.
@@ -117,12 +134,21 @@ impl LabelTable {
     /// `.txt` (ITK-SNAP label description, else Slicer colour table),
     /// `.nii`/`.nii.gz` (names embedded by TotalSegmentator).
     pub fn from_file(path: &Path) -> Result<Self, LabelError> {
-        let err = |problem: String| LabelError { path: path.to_path_buf(), problem };
-        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let err = |problem: String| LabelError {
+            path: path.to_path_buf(),
+            problem,
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
         if name.ends_with(".nii") || name.ends_with(".nii.gz") {
-            let volume = crate::volume::Volume::load(path).map_err(|e| err(e.problem.to_string()))?;
+            let volume =
+                crate::volume::Volume::load(path).map_err(|e| err(e.problem.to_string()))?;
             return from_nifti_extensions(&volume.source.extensions, &path.display().to_string())
-                .ok_or_else(|| err("this NIfTI file carries no label names in its header extensions".into()));
+                .ok_or_else(|| {
+                    err("this NIfTI file carries no label names in its header extensions".into())
+                });
         }
         if path.is_dir() {
             return Err(err("is a directory, expected a label table file".into()));
@@ -145,13 +171,21 @@ impl LabelTable {
 
 /// Lower-case with spaces, `_`, `-` and brackets removed, for matching names across tables.
 pub fn normalize_name(name: &str) -> String {
-    name.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Parses "12=adrenal_right" (a `--set-label` argument).
 pub fn parse_assignment(text: &str) -> Result<(u16, String), String> {
-    let (id, name) = text.split_once('=').ok_or_else(|| format!("expected ID=NAME, got {text:?}"))?;
-    let id: u16 = id.trim().parse().map_err(|_| format!("{:?} is not a label id (0–65535)", id.trim()))?;
+    let (id, name) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected ID=NAME, got {text:?}"))?;
+    let id: u16 = id
+        .trim()
+        .parse()
+        .map_err(|_| format!("{:?} is not a label id (0–65535)", id.trim()))?;
     let name = name.trim();
     if name.is_empty() {
         return Err(format!("label {id} needs a name"));
@@ -194,7 +228,10 @@ mod tests {
 
     #[test]
     fn assignments_parse_and_reject_nonsense() {
-        assert_eq!(parse_assignment("12 = adrenal_right").unwrap(), (12, "adrenal_right".into()));
+        assert_eq!(
+            parse_assignment("12 = adrenal_right").unwrap(),
+            (12, "adrenal_right".into())
+        );
         assert!(parse_assignment("x=liver").is_err());
         assert!(parse_assignment("70000=liver").is_err());
         assert!(parse_assignment("3=").is_err());

@@ -19,8 +19,13 @@ pub enum Preset {
 
 impl Preset {
     /// Every preset, for help texts and menus.
-    pub const ALL: [Preset; 5] =
-        [Preset::Word, Preset::Raos, Preset::TotalsegTotal, Preset::TotalsegTotalMr, Preset::TotalsegV1];
+    pub const ALL: [Preset; 5] = [
+        Preset::Word,
+        Preset::Raos,
+        Preset::TotalsegTotal,
+        Preset::TotalsegTotalMr,
+        Preset::TotalsegV1,
+    ];
 
     /// The preset's name as shown to users.
     pub fn title(self) -> &'static str {
@@ -37,9 +42,15 @@ impl Preset {
         match self {
             Preset::Word => include_str!("../../assets/labels/word.json"),
             Preset::Raos => include_str!("../../assets/labels/raos.json"),
-            Preset::TotalsegTotal => include_str!("../../assets/labels/totalsegmentator_total.json"),
-            Preset::TotalsegTotalMr => include_str!("../../assets/labels/totalsegmentator_total_mr.json"),
-            Preset::TotalsegV1 => include_str!("../../assets/labels/totalsegmentator_total_v1.json"),
+            Preset::TotalsegTotal => {
+                include_str!("../../assets/labels/totalsegmentator_total.json")
+            }
+            Preset::TotalsegTotalMr => {
+                include_str!("../../assets/labels/totalsegmentator_total_mr.json")
+            }
+            Preset::TotalsegV1 => {
+                include_str!("../../assets/labels/totalsegmentator_total_v1.json")
+            }
         }
     }
 

@@ -12,12 +12,18 @@ pub fn parse(text: &str, source: String) -> Result<LabelTable, String> {
             continue;
         }
         let bad = |what: &str| format!("line {}: {what}: {line:?}", n + 1);
-        let (id_text, rest) = line.split_once(char::is_whitespace).ok_or_else(|| bad("expected ID NAME R G B A"))?;
-        let id: u16 = id_text.parse().map_err(|_| bad("label id is not an integer 0–65535"))?;
+        let (id_text, rest) = line
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| bad("expected ID NAME R G B A"))?;
+        let id: u16 = id_text
+            .parse()
+            .map_err(|_| bad("label id is not an integer 0–65535"))?;
         let rest = rest.trim_start();
         // Names are one token, or quoted when they contain spaces.
         let (name, rest) = if let Some(quoted) = rest.strip_prefix('"') {
-            let end = quoted.find('"').ok_or_else(|| bad("unterminated quoted name"))?;
+            let end = quoted
+                .find('"')
+                .ok_or_else(|| bad("unterminated quoted name"))?;
             (quoted[..end].to_string(), &quoted[end + 1..])
         } else {
             let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
@@ -32,8 +38,20 @@ pub fn parse(text: &str, source: String) -> Result<LabelTable, String> {
             return Err(bad("expected R G B (0–255) after the name"));
         }
         if id != 0 {
-            let color = [numbers[0], numbers[1], numbers[2], numbers.get(3).copied().unwrap_or(255)];
-            table.insert_entry(id, LabelEntry { name, color, visible: true });
+            let color = [
+                numbers[0],
+                numbers[1],
+                numbers[2],
+                numbers.get(3).copied().unwrap_or(255),
+            ];
+            table.insert_entry(
+                id,
+                LabelEntry {
+                    name,
+                    color,
+                    visible: true,
+                },
+            );
         }
     }
     if table.is_empty() {

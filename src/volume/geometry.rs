@@ -19,8 +19,12 @@ pub enum AffineSource {
 impl fmt::Display for AffineSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AffineSource::Sform(code) => write!(f, "sform (code {code}, {})", xform_code_name(*code)),
-            AffineSource::Qform(code) => write!(f, "qform (code {code}, {})", xform_code_name(*code)),
+            AffineSource::Sform(code) => {
+                write!(f, "sform (code {code}, {})", xform_code_name(*code))
+            }
+            AffineSource::Qform(code) => {
+                write!(f, "qform (code {code}, {})", xform_code_name(*code))
+            }
             AffineSource::Pixdim => write!(f, "pixdim (no sform or qform code set)"),
         }
     }
@@ -81,8 +85,13 @@ const OBLIQUE_TOL_DEG: f64 = 1e-3;
 impl Geometry {
     /// Builds the geometry from a header, choosing the affine as nibabel's `get_best_affine`.
     pub fn from_header(header: &Header, shape: [usize; 3]) -> Self {
-        let spacing = [header.pixdim[1], header.pixdim[2], header.pixdim[3]]
-            .map(|p| if p.is_finite() && p != 0.0 { p.abs() } else { 1.0 });
+        let spacing = [header.pixdim[1], header.pixdim[2], header.pixdim[3]].map(|p| {
+            if p.is_finite() && p != 0.0 {
+                p.abs()
+            } else {
+                1.0
+            }
+        });
         let (affine, source) = if header.sform_code != 0 {
             (sform_affine(header), AffineSource::Sform(header.sform_code))
         } else if header.qform_code != 0 {
@@ -90,13 +99,23 @@ impl Geometry {
         } else {
             (pixdim_affine(header, shape), AffineSource::Pixdim)
         };
-        Geometry { shape, spacing, affine, source }
+        Geometry {
+            shape,
+            spacing,
+            affine,
+            source,
+        }
     }
 
     /// A geometry with the given affine, for volumes made in memory (the demo phantom).
     pub fn new(shape: [usize; 3], affine: Affine) -> Self {
         let spacing = [0, 1, 2].map(|c| column_norm(&affine, c));
-        Geometry { shape, spacing, affine, source: AffineSource::Sform(2) }
+        Geometry {
+            shape,
+            spacing,
+            affine,
+            source: AffineSource::Sform(2),
+        }
     }
 
     /// Number of voxels.
@@ -137,7 +156,11 @@ impl Geometry {
         [0, 1, 2].map(|c| {
             let n = column_norm(&self.affine, c);
             let n = if n > 0.0 { n } else { 1.0 };
-            [self.affine[0][c] / n, self.affine[1][c] / n, self.affine[2][c] / n]
+            [
+                self.affine[0][c] / n,
+                self.affine[1][c] / n,
+                self.affine[2][c] / n,
+            ]
         })
     }
 
@@ -145,13 +168,19 @@ impl Geometry {
     /// axes in order, each to the largest remaining world component.
     pub fn axis_directions(&self) -> [AxisDirection; 3] {
         let mut dirs = self.directions();
-        let mut out = [AxisDirection { world_axis: 0, positive: true }; 3];
+        let mut out = [AxisDirection {
+            world_axis: 0,
+            positive: true,
+        }; 3];
         for (axis, slot) in out.iter_mut().enumerate() {
             let col = dirs[axis];
             let world_axis = (0..3)
                 .max_by(|&a, &b| col[a].abs().total_cmp(&col[b].abs()))
                 .unwrap_or(axis);
-            *slot = AxisDirection { world_axis, positive: col[world_axis] >= 0.0 };
+            *slot = AxisDirection {
+                world_axis,
+                positive: col[world_axis] >= 0.0,
+            };
             for d in dirs.iter_mut() {
                 d[world_axis] = 0.0;
             }
@@ -170,7 +199,13 @@ impl Geometry {
         self.axis_directions()
             .iter()
             .enumerate()
-            .map(|(axis, d)| dirs[axis][d.world_axis].abs().clamp(0.0, 1.0).acos().to_degrees())
+            .map(|(axis, d)| {
+                dirs[axis][d.world_axis]
+                    .abs()
+                    .clamp(0.0, 1.0)
+                    .acos()
+                    .to_degrees()
+            })
             .fold(0.0, f64::max)
     }
 
@@ -191,7 +226,12 @@ impl Geometry {
         }
         let shape = [0, 1, 2].map(|w| self.shape[voxel_axis[w]]);
         let spacing = [0, 1, 2].map(|w| self.spacing[voxel_axis[w]]);
-        DisplayAxes { voxel_axis, flipped, shape, spacing }
+        DisplayAxes {
+            voxel_axis,
+            flipped,
+            shape,
+            spacing,
+        }
     }
 
     /// Every way in which `other` is not on this grid; empty when they match.
@@ -202,7 +242,8 @@ impl Geometry {
             return out;
         }
         let spacing_differs = (0..3).any(|i| {
-            (self.spacing[i] - other.spacing[i]).abs() > SPACING_REL_TOL * self.spacing[i].abs().max(1e-6)
+            (self.spacing[i] - other.spacing[i]).abs()
+                > SPACING_REL_TOL * self.spacing[i].abs().max(1e-6)
         });
         if spacing_differs {
             out.push(GridDifference::Spacing(self.spacing, other.spacing));
@@ -213,7 +254,10 @@ impl Geometry {
         }
         let (da, db) = (self.directions(), other.directions());
         if (0..3).any(|c| (0..3).any(|r| (da[c][r] - db[c][r]).abs() > DIRECTION_TOL)) {
-            out.push(GridDifference::Direction(self.orientation_code(), other.orientation_code()));
+            out.push(GridDifference::Direction(
+                self.orientation_code(),
+                other.orientation_code(),
+            ));
         }
         out
     }
@@ -237,7 +281,11 @@ impl DisplayAxes {
     pub fn voxel_index(&self, ras: [usize; 3]) -> [usize; 3] {
         let mut ijk = [0usize; 3];
         for w in 0..3 {
-            let i = if self.flipped[w] { self.shape[w] - 1 - ras[w] } else { ras[w] };
+            let i = if self.flipped[w] {
+                self.shape[w] - 1 - ras[w]
+            } else {
+                ras[w]
+            };
             ijk[self.voxel_axis[w]] = i;
         }
         ijk
@@ -261,9 +309,13 @@ impl fmt::Display for GridDifference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             GridDifference::Shape(a, b) => write!(f, "shape {} vs {}", fmt_shape(a), fmt_shape(b)),
-            GridDifference::Spacing(a, b) => write!(f, "spacing {} vs {} mm", fmt_vec(a), fmt_vec(b)),
+            GridDifference::Spacing(a, b) => {
+                write!(f, "spacing {} vs {} mm", fmt_vec(a), fmt_vec(b))
+            }
             GridDifference::Origin(a, b) => write!(f, "origin {} vs {} mm", fmt_vec(a), fmt_vec(b)),
-            GridDifference::Direction(a, b) => write!(f, "direction {a} vs {b} (axes rotated or flipped)"),
+            GridDifference::Direction(a, b) => {
+                write!(f, "direction {a} vs {b} (axes rotated or flipped)")
+            }
         }
     }
 }
@@ -283,7 +335,11 @@ pub fn fmt_vec(v: &[f64; 3]) -> String {
 pub fn fmt_num(x: f64) -> String {
     let s = format!("{x:.4}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".to_string() } else { s.to_string() }
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 fn column_norm(a: &Affine, c: usize) -> f64 {
@@ -302,7 +358,11 @@ fn qform_affine(h: &Header) -> Affine {
     let a = if w2 < 0.0 { 0.0 } else { w2.sqrt() };
     let r = quaternion_to_matrix(a, b, c, d);
     let qfac = if h.pixdim[0] < 0.0 { -1.0 } else { 1.0 };
-    let zooms = [h.pixdim[1].abs(), h.pixdim[2].abs(), h.pixdim[3].abs() * qfac];
+    let zooms = [
+        h.pixdim[1].abs(),
+        h.pixdim[2].abs(),
+        h.pixdim[3].abs() * qfac,
+    ];
     let mut out = [[0.0; 4]; 4];
     for row in 0..3 {
         for col in 0..3 {
@@ -378,7 +438,15 @@ mod tests {
     use super::*;
 
     fn diag(x: f64, y: f64, z: f64) -> Geometry {
-        Geometry::new([10, 20, 30], [[x, 0., 0., 5.], [0., y, 0., -7.], [0., 0., z, 11.], [0., 0., 0., 1.]])
+        Geometry::new(
+            [10, 20, 30],
+            [
+                [x, 0., 0., 5.],
+                [0., y, 0., -7.],
+                [0., 0., z, 11.],
+                [0., 0., 0., 1.],
+            ],
+        )
     }
 
     #[test]
@@ -386,13 +454,29 @@ mod tests {
         assert_eq!(diag(1., 1., 1.).orientation_code(), "RAS");
         assert_eq!(diag(-1., -1., 1.).orientation_code(), "LPS");
         assert_eq!(diag(-0.7, 0.7, 2.5).orientation_code(), "LAS");
-        let permuted = Geometry::new([4, 5, 6], [[0., 0., 2., 0.], [-1., 0., 0., 0.], [0., -3., 0., 0.], [0., 0., 0., 1.]]);
+        let permuted = Geometry::new(
+            [4, 5, 6],
+            [
+                [0., 0., 2., 0.],
+                [-1., 0., 0., 0.],
+                [0., -3., 0., 0.],
+                [0., 0., 0., 1.],
+            ],
+        );
         assert_eq!(permuted.orientation_code(), "PIR");
     }
 
     #[test]
     fn world_and_voxel_round_trip() {
-        let g = Geometry::new([4, 5, 6], [[0.2, 0.9, 0.1, 3.], [-1.1, 0.1, 0.3, -2.], [0.05, -0.2, 2.5, 40.], [0., 0., 0., 1.]]);
+        let g = Geometry::new(
+            [4, 5, 6],
+            [
+                [0.2, 0.9, 0.1, 3.],
+                [-1.1, 0.1, 0.3, -2.],
+                [0.05, -0.2, 2.5, 40.],
+                [0., 0., 0., 1.],
+            ],
+        );
         for ijk in [[0., 0., 0.], [1.5, 2.25, 3.], [3., 4., 5.]] {
             let back = g.world_to_voxel(g.voxel_to_world(ijk)).unwrap();
             for a in 0..3 {
@@ -409,7 +493,15 @@ mod tests {
         assert_eq!(d.flipped, [true, true, false]);
         // Display index 0 along R is the most-left voxel, which in LPS is the last i.
         assert_eq!(d.voxel_index([0, 0, 0]), [9, 19, 0]);
-        let permuted = Geometry::new([4, 5, 6], [[0., 0., 2., 0.], [-1., 0., 0., 0.], [0., -3., 0., 0.], [0., 0., 0., 1.]]);
+        let permuted = Geometry::new(
+            [4, 5, 6],
+            [
+                [0., 0., 2., 0.],
+                [-1., 0., 0., 0.],
+                [0., -3., 0., 0.],
+                [0., 0., 0., 1.],
+            ],
+        );
         let d = permuted.display_axes();
         assert_eq!(d.voxel_axis, [2, 0, 1]);
         assert_eq!(d.shape, [6, 4, 5]);
@@ -419,7 +511,15 @@ mod tests {
     #[test]
     fn oblique_grids_are_detected_with_their_angle() {
         let t = 10f64.to_radians();
-        let g = Geometry::new([4, 4, 4], [[t.cos(), -t.sin(), 0., 0.], [t.sin(), t.cos(), 0., 0.], [0., 0., 1., 0.], [0., 0., 0., 1.]]);
+        let g = Geometry::new(
+            [4, 4, 4],
+            [
+                [t.cos(), -t.sin(), 0., 0.],
+                [t.sin(), t.cos(), 0., 0.],
+                [0., 0., 1., 0.],
+                [0., 0., 0., 1.],
+            ],
+        );
         assert!(g.is_oblique());
         assert!((g.obliquity_degrees() - 10.0).abs() < 1e-9);
         assert_eq!(g.orientation_code(), "RAS");
@@ -436,8 +536,15 @@ mod tests {
         let diffs = a.differences(&b);
         assert_eq!(diffs.len(), 2, "{diffs:?}");
         assert!(diffs[0].to_string().starts_with("spacing"));
-        assert!(diffs[1].to_string().starts_with("origin (5, -7, 11) vs (5.5, -7, 11)"));
+        assert!(
+            diffs[1]
+                .to_string()
+                .starts_with("origin (5, -7, 11) vs (5.5, -7, 11)")
+        );
         let c = diag(-1., 1., 1.);
-        assert_eq!(a.differences(&c)[0], GridDifference::Direction("RAS".into(), "LAS".into()));
+        assert_eq!(
+            a.differences(&c)[0],
+            GridDifference::Direction("RAS".into(), "LAS".into())
+        );
     }
 }

@@ -18,7 +18,9 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
 
 /// The most bytes a gzip file of `compressed_len` bytes can decompress to.
 pub fn max_inflated_len(compressed_len: usize) -> usize {
-    compressed_len.saturating_mul(MAX_DEFLATE_RATIO).saturating_add(1 << 16)
+    compressed_len
+        .saturating_mul(MAX_DEFLATE_RATIO)
+        .saturating_add(1 << 16)
 }
 
 /// Inflates the first `n` bytes (or fewer, if the stream is shorter).

@@ -265,7 +265,8 @@ impl Header {
         }
         let mut shape = [1usize; 3];
         for (i, s) in shape.iter_mut().enumerate().take(ndim.min(3)) {
-            *s = usize::try_from(self.dim[i + 1]).map_err(|_| VolumeError::format("dimension too large"))?;
+            *s = usize::try_from(self.dim[i + 1])
+                .map_err(|_| VolumeError::format("dimension too large"))?;
         }
         let extra: i64 = self.dim[4..=ndim.max(3)].iter().product::<i64>().max(1);
         if ndim > 3 && extra > 1 {
@@ -278,10 +279,18 @@ impl Header {
         let voxel_count = shape
             .iter()
             .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-            .ok_or_else(|| VolumeError::format("dimensions overflow: the header claims more voxels than can be addressed"))?;
+            .ok_or_else(|| {
+                VolumeError::format(
+                    "dimensions overflow: the header claims more voxels than can be addressed",
+                )
+            })?;
         let data_bytes = voxel_count
             .checked_mul(disk_type.size_bytes())
-            .ok_or_else(|| VolumeError::format("dimensions overflow: the header claims more bytes than can be addressed"))?;
+            .ok_or_else(|| {
+                VolumeError::format(
+                    "dimensions overflow: the header claims more bytes than can be addressed",
+                )
+            })?;
         if !self.vox_offset.is_finite() || self.vox_offset < 0.0 || self.vox_offset.fract() != 0.0 {
             return Err(VolumeError::format(format!(
                 "vox_offset is {}: it must be a non-negative whole number of bytes",
@@ -298,14 +307,25 @@ impl Header {
         let end = vox_offset
             .checked_add(data_bytes)
             .ok_or_else(|| VolumeError::format("vox_offset + data size overflows"))?;
-        Ok(DataLayout { disk_type, shape, voxel_count, vox_offset, data_bytes, end })
+        Ok(DataLayout {
+            disk_type,
+            shape,
+            voxel_count,
+            vox_offset,
+            data_bytes,
+            end,
+        })
     }
 
     /// The intensity scaling to apply, or `None` when the header says "unscaled"
     /// (slope 0 or non-finite, or the identity), as nibabel does.
     pub fn scaling(&self) -> Option<LinearScaling> {
         let slope = self.scl_slope;
-        let inter = if self.scl_inter.is_finite() { self.scl_inter } else { 0.0 };
+        let inter = if self.scl_inter.is_finite() {
+            self.scl_inter
+        } else {
+            0.0
+        };
         if slope == 0.0 || !slope.is_finite() || (slope == 1.0 && inter == 0.0) {
             None
         } else {
@@ -403,7 +423,10 @@ pub fn parse_extensions(bytes: &[u8], header: &Header, limit: usize) -> Vec<(i32
     }
     let limit = limit.min(bytes.len());
     let mut at = start + 4;
-    let r = FieldReader { bytes, big_endian: header.swapped != cfg!(target_endian = "big") };
+    let r = FieldReader {
+        bytes,
+        big_endian: header.swapped != cfg!(target_endian = "big"),
+    };
     while at + 8 <= limit {
         let size = r.i32(at);
         let code = r.i32(at + 4);

@@ -76,13 +76,22 @@ impl LabelMap {
     /// other types (including float label maps) are converted once, and any
     /// non-integer, negative or > 65535 value is an error naming the voxel.
     pub fn from_volume(volume: Volume) -> Result<Self, VolumeError> {
-        let Volume { source, geometry, data, scaling } = volume;
+        let Volume {
+            source,
+            geometry,
+            data,
+            scaling,
+        } = volume;
         let voxels = match (data, scaling) {
             (VoxelData::U8(a), None) => LabelVoxels::U8(a),
             (VoxelData::U16(a), None) => LabelVoxels::U16(a),
             (data, scaling) => with_voxels!(&data, a => convert(a, scaling))?,
         };
-        Ok(LabelMap { source, geometry, voxels })
+        Ok(LabelMap {
+            source,
+            geometry,
+            voxels,
+        })
     }
 
     /// Voxel count per id, indexed by id (length 256 or 65536).
@@ -125,7 +134,10 @@ fn classify(v: f64) -> Option<BadValue> {
     }
 }
 
-fn convert<T: Voxel>(a: &Array3<T>, scaling: Option<LinearScaling>) -> Result<LabelVoxels, VolumeError> {
+fn convert<T: Voxel>(
+    a: &Array3<T>,
+    scaling: Option<LinearScaling>,
+) -> Result<LabelVoxels, VolumeError> {
     let value = |v: T| scaling.map_or(v.to_f64(), |s| s.apply(v.to_f64()));
     // NIfTI order is i-fastest, which is ndarray's memory order for these arrays.
     let owned;
@@ -155,11 +167,23 @@ fn convert<T: Voxel>(a: &Array3<T>, scaling: Option<LinearScaling>) -> Result<La
             ijk[0], ijk[1], ijk[2]
         )));
     }
-    let max = values.par_iter().map(|v| value(*v)).reduce(|| 0.0, f64::max);
-    let shape = { let s = a.shape(); [s[0], s[1], s[2]] };
+    let max = values
+        .par_iter()
+        .map(|v| value(*v))
+        .reduce(|| 0.0, f64::max);
+    let shape = {
+        let s = a.shape();
+        [s[0], s[1], s[2]]
+    };
     Ok(if max <= 255.0 {
-        LabelVoxels::U8(VoxelData::from_vec(shape, values.par_iter().map(|v| value(*v) as u8).collect()))
+        LabelVoxels::U8(VoxelData::from_vec(
+            shape,
+            values.par_iter().map(|v| value(*v) as u8).collect(),
+        ))
     } else {
-        LabelVoxels::U16(VoxelData::from_vec(shape, values.par_iter().map(|v| value(*v) as u16).collect()))
+        LabelVoxels::U16(VoxelData::from_vec(
+            shape,
+            values.par_iter().map(|v| value(*v) as u16).collect(),
+        ))
     })
 }

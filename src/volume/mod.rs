@@ -98,7 +98,10 @@ pub struct Volume {
 impl Volume {
     /// Reads an image file; errors name the file.
     pub fn load(path: &Path) -> Result<Self, LoadError> {
-        let raw = read::read_nifti(path).map_err(|problem| LoadError { path: path.to_path_buf(), problem })?;
+        let raw = read::read_nifti(path).map_err(|problem| LoadError {
+            path: path.to_path_buf(),
+            problem,
+        })?;
         Ok(Self::from_raw(path, raw))
     }
 
@@ -116,7 +119,12 @@ impl Volume {
             extensions: raw.extensions,
             intent_code: raw.header.intent_code,
         };
-        Volume { source, geometry, data: raw.data, scaling: raw.header.scaling() }
+        Volume {
+            source,
+            geometry,
+            data: raw.data,
+            scaling: raw.header.scaling(),
+        }
     }
 
     /// The real (scaled) value at voxel (i, j, k).
@@ -137,11 +145,30 @@ impl Volume {
         if self.source.intent_code == NIFTI_INTENT_LABEL {
             return true;
         }
+        // u8/u16 voxels are whole numbers ≥ 0 by type: count distinct values directly.
+        if self.scaling.is_none() {
+            let distinct = match &self.data {
+                VoxelData::U8(a) => a.as_slice_memory_order().map(|s| stats::histogram(s, 256)),
+                VoxelData::U16(a) => a
+                    .as_slice_memory_order()
+                    .map(|s| stats::histogram(s, 65536)),
+                _ => None,
+            };
+            if let Some(h) = distinct {
+                return h.iter().filter(|&&n| n > 0).count() <= MAX_LABEL_MAP_DISTINCT;
+            }
+        }
         let s = self.intensity_stats();
-        if !(s.all_integer && s.nan_count == 0 && s.inf_count == 0 && s.min >= 0.0 && s.max <= 65535.0) {
+        if !(s.all_integer
+            && s.nan_count == 0
+            && s.inf_count == 0
+            && s.min >= 0.0
+            && s.max <= 65535.0)
+        {
             return false;
         }
-        stats::distinct_values_up_to(&self.data, self.scaling, MAX_LABEL_MAP_DISTINCT + 1) <= MAX_LABEL_MAP_DISTINCT
+        stats::distinct_values_up_to(&self.data, self.scaling, MAX_LABEL_MAP_DISTINCT + 1)
+            <= MAX_LABEL_MAP_DISTINCT
     }
 
     /// Interprets this volume as a label map (see [`LabelMap::from_volume`]).

@@ -52,7 +52,8 @@ pub fn read_nifti(path: &Path) -> Result<RawVolume, VolumeError> {
 }
 
 fn read_gzip(compressed: &[u8]) -> Result<RawVolume, VolumeError> {
-    let probe = gzip::inflate_prefix(compressed, HEADER_PROBE_BYTES).map_err(VolumeError::Truncated)?;
+    let probe =
+        gzip::inflate_prefix(compressed, HEADER_PROBE_BYTES).map_err(VolumeError::Truncated)?;
     let header = Header::parse(&probe)?;
     let layout = header.layout()?;
     let ceiling = gzip::max_inflated_len(compressed.len());
@@ -65,14 +66,25 @@ fn read_gzip(compressed: &[u8]) -> Result<RawVolume, VolumeError> {
             compressed.len()
         )));
     }
-    let (data, prefix) = dispatch(&layout, |buf| {
-        gzip::inflate_exact(compressed, &mut buf[..layout.end]).map_err(VolumeError::Truncated)?;
-        let prefix = buf[..layout.vox_offset].to_vec();
-        buf.copy_within(layout.vox_offset..layout.end, 0);
-        Ok(prefix)
-    }, header.swapped)?;
+    let (data, prefix) = dispatch(
+        &layout,
+        |buf| {
+            gzip::inflate_exact(compressed, &mut buf[..layout.end])
+                .map_err(VolumeError::Truncated)?;
+            let prefix = buf[..layout.vox_offset].to_vec();
+            buf.copy_within(layout.vox_offset..layout.end, 0);
+            Ok(prefix)
+        },
+        header.swapped,
+    )?;
     let extensions = super::header::parse_extensions(&prefix, &header, layout.vox_offset);
-    Ok(RawVolume { header, layout, data, extensions, compressed: true })
+    Ok(RawVolume {
+        header,
+        layout,
+        data,
+        extensions,
+        compressed: true,
+    })
 }
 
 fn read_uncompressed(mut file: File, file_len: u64) -> Result<RawVolume, VolumeError> {
@@ -93,11 +105,22 @@ fn read_uncompressed(mut file: File, file_len: u64) -> Result<RawVolume, VolumeE
     let mut prefix = vec![0u8; layout.vox_offset];
     file.seek(SeekFrom::Start(0)).map_err(VolumeError::Io)?;
     file.read_exact(&mut prefix).map_err(VolumeError::Io)?;
-    let (data, ()) = dispatch(&layout, |buf| {
-        file.read_exact(&mut buf[..layout.data_bytes]).map_err(VolumeError::Io)
-    }, header.swapped)?;
+    let (data, ()) = dispatch(
+        &layout,
+        |buf| {
+            file.read_exact(&mut buf[..layout.data_bytes])
+                .map_err(VolumeError::Io)
+        },
+        header.swapped,
+    )?;
     let extensions = super::header::parse_extensions(&prefix, &header, layout.vox_offset);
-    Ok(RawVolume { header, layout, data, extensions, compressed: false })
+    Ok(RawVolume {
+        header,
+        layout,
+        data,
+        extensions,
+        compressed: false,
+    })
 }
 
 /// Allocates the typed voxel buffer (large enough for `layout.end` bytes), lets

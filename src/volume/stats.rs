@@ -37,7 +37,13 @@ struct Partial {
 }
 
 impl Partial {
-    const EMPTY: Partial = Partial { min: f64::INFINITY, max: f64::NEG_INFINITY, nan: 0, inf: 0, integer: true };
+    const EMPTY: Partial = Partial {
+        min: f64::INFINITY,
+        max: f64::NEG_INFINITY,
+        nan: 0,
+        inf: 0,
+        integer: true,
+    };
 
     fn merge(self, o: Partial) -> Partial {
         Partial {
@@ -53,14 +59,24 @@ impl Partial {
 /// Computes [`IntensityStats`] of stored values, then maps the range through the scaling.
 pub fn intensity_stats(data: &VoxelData, scaling: Option<LinearScaling>) -> IntensityStats {
     let p = with_voxels!(data, a => partial_stats(a));
-    let (mut min, mut max) = if p.min <= p.max { (p.min, p.max) } else { (f64::NAN, f64::NAN) };
+    let (mut min, mut max) = if p.min <= p.max {
+        (p.min, p.max)
+    } else {
+        (f64::NAN, f64::NAN)
+    };
     let mut all_integer = p.integer;
     if let Some(s) = scaling {
         let (a, b) = (s.apply(min), s.apply(max));
         (min, max) = (a.min(b), a.max(b));
         all_integer = all_integer && s.slope.fract() == 0.0 && s.inter.fract() == 0.0;
     }
-    IntensityStats { min, max, nan_count: p.nan, inf_count: p.inf, all_integer }
+    IntensityStats {
+        min,
+        max,
+        nan_count: p.nan,
+        inf_count: p.inf,
+        all_integer,
+    }
 }
 
 fn partial_stats<T: Voxel>(a: &Array3<T>) -> Partial {
@@ -112,7 +128,11 @@ where
 
 /// Number of distinct (scaled) values, counting no further than `limit`.
 /// Only meaningful for whole-number values in 0..=65535 (see [`IntensityStats`]).
-pub fn distinct_values_up_to(data: &VoxelData, scaling: Option<LinearScaling>, limit: usize) -> usize {
+pub fn distinct_values_up_to(
+    data: &VoxelData,
+    scaling: Option<LinearScaling>,
+    limit: usize,
+) -> usize {
     let mut seen = vec![false; 65536];
     let mut count = 0;
     with_voxels!(data, a => {
@@ -141,7 +161,13 @@ mod tests {
         let v = VoxelData::from_vec([2, 2, 1], vec![1.0f32, f32::NAN, f32::INFINITY, -3.0]);
         let s = intensity_stats(&VoxelData::F32(v.clone()), None);
         assert_eq!((s.min, s.max, s.nan_count, s.inf_count), (-3.0, 1.0, 1, 1));
-        let s = intensity_stats(&VoxelData::F32(v), Some(LinearScaling { slope: -2.0, inter: 1.0 }));
+        let s = intensity_stats(
+            &VoxelData::F32(v),
+            Some(LinearScaling {
+                slope: -2.0,
+                inter: 1.0,
+            }),
+        );
         assert_eq!((s.min, s.max), (-1.0, 7.0));
     }
 
