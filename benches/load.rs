@@ -41,13 +41,17 @@ fn inflated_size(gz: &[u8]) -> usize {
 fn raw_libdeflate(path: &Path) -> usize {
     let gz = std::fs::read(path).expect("bench file");
     let mut out = vec![0u8; inflated_size(&gz)];
-    libdeflater::Decompressor::new().gzip_decompress(&gz, &mut out).expect("valid gzip")
+    libdeflater::Decompressor::new()
+        .gzip_decompress(&gz, &mut out)
+        .expect("valid gzip")
 }
 
 fn flate2_read(path: &Path) -> usize {
     let gz = std::fs::read(path).expect("bench file");
     let mut out = Vec::with_capacity(inflated_size(&gz));
-    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut out).expect("valid gzip")
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut out)
+        .expect("valid gzip")
 }
 
 fn main() {

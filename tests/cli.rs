@@ -234,3 +234,24 @@ fn no_subcommand_describes_the_demo_case() {
     assert!(stdout.contains("demo phantom"), "{stdout}");
     assert!(stdout.contains("liver"), "{stdout}");
 }
+
+#[test]
+fn an_oblique_file_is_reported_with_its_angle() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = common::HeaderSpec::new([4, 3, 2], 4, 16);
+    let t = 12f32.to_radians();
+    spec.srow = [
+        [t.cos(), -t.sin(), 0.0, 0.0],
+        [t.sin(), t.cos(), 0.0, 0.0],
+        [0.0, 0.0, 1.0, 0.0],
+    ];
+    let bytes = common::nifti_bytes(&spec, &[0i16; 24], |v: i16| v.to_le_bytes().to_vec());
+    let path = common::write_file(dir.path(), "oblique.nii.gz", &bytes);
+    let out = segscope(&["info", "--as", "image", &p(&path)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("RAS (voxel (0,0,0) at (0, 0, 0) mm RAS); OBLIQUE by 12.00°"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -222,3 +222,41 @@ fn display_axes_put_the_liver_on_the_patient_right_in_every_orientation() {
         );
     }
 }
+
+#[test]
+fn the_shared_label_files_read_with_their_names_and_colours() {
+    use segscope::labels::{LabelTable, Preset};
+    let labels = common::shared_data().join("labels");
+    let word_json = LabelTable::from_file(&labels.join("word_16.json")).unwrap();
+    let word_itk =
+        LabelTable::from_file(&labels.join("word_itksnap_label_description.txt")).unwrap();
+    assert_eq!(word_json.len(), 16);
+    for id in 1..=16 {
+        assert_eq!(word_json.name(id), word_itk.name(id), "id {id}");
+        assert_eq!(word_json.color(id), word_itk.color(id), "id {id}");
+        assert_eq!(
+            word_itk.color(id),
+            Preset::Word.table().color(id),
+            "ITK-SNAP default colour of id {id}"
+        );
+        assert_eq!(word_itk.name(id), Preset::Word.table().name(id));
+    }
+    let raos = LabelTable::from_file(&labels.join("raos_19_INFERRED.json")).unwrap();
+    let raos_preset = Preset::Raos.table();
+    assert!(
+        raos.iter().eq(raos_preset.iter()),
+        "RAOS preset equals the shared table"
+    );
+    for (file, preset) in [
+        ("totalsegmentator_total.json", Preset::TotalsegTotal),
+        ("totalsegmentator_total_mr.json", Preset::TotalsegTotalMr),
+        ("totalsegmentator_total_v1.json", Preset::TotalsegV1),
+    ] {
+        let shared = LabelTable::from_file(&labels.join(file)).unwrap();
+        let built_in = preset.table();
+        assert_eq!(shared.len(), built_in.len(), "{file}");
+        for (id, e) in shared.iter() {
+            assert_eq!(e.name, built_in.name(id), "{file} id {id}");
+        }
+    }
+}
