@@ -15,3 +15,5 @@ pub mod demo;
 pub mod labels;
 /// NIfTI reading, fast gunzip, native-typed voxels, geometry and orientation.
 pub mod volume;
+/// Metrics: exact overlap (volume and per slice), DeepMind and MedPy surface distances, conventions.
+pub mod metrics;

@@ -3,12 +3,13 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use segscope::cli::{Cli, Command, info};
+use segscope::cli::{Cli, Command, info, metrics};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Info(args)) => info::run(args),
+        Some(Command::Metrics(args)) => metrics::run(args),
         None => segscope::cli::demo::run(),
     };
     match result {

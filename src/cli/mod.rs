@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod info;
+pub mod metrics;
 mod report;
 
 use std::path::PathBuf;
@@ -32,6 +33,9 @@ pub enum Command {
     /// Describe NIfTI files: shape, spacing, dtype, scaling, affine and orientation,
     /// intensity range or label ids with voxel counts, volumes (ml) and names.
     Info(info::InfoArgs),
+    /// Per-organ Dice, IoU, HD, HD95, ASSD, NSD for one pair or a whole dataset,
+    /// as a table, CSV (one row per case × organ) and nnU-Net-style JSON summary.
+    Metrics(metrics::MetricsArgs),
 }
 
 /// Where label names come from; later sources override earlier ones
