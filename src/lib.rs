@@ -13,7 +13,7 @@ pub mod dataset;
 pub mod demo;
 /// Label tables: presets, default palette, ITK-SNAP / Slicer / nnU-Net / NIfTI-extension readers.
 pub mod labels;
-/// NIfTI reading, fast gunzip, native-typed voxels, geometry and orientation.
-pub mod volume;
 /// Metrics: exact overlap (volume and per slice), DeepMind and MedPy surface distances, conventions.
 pub mod metrics;
+/// NIfTI reading, fast gunzip, native-typed voxels, geometry and orientation.
+pub mod volume;

@@ -18,8 +18,14 @@ fn load(path: &Path) -> LabelMap {
 
 fn close(ours: f64, want: &Value, tol: f64, what: &str) {
     match want.as_f64() {
-        None => assert!(!ours.is_finite(), "{what}: oracle undefined, segscope {ours}"),
-        Some(w) => assert!((ours - w).abs() <= tol, "{what}: segscope {ours} vs oracle {w}"),
+        None => assert!(
+            !ours.is_finite(),
+            "{what}: oracle undefined, segscope {ours}"
+        ),
+        Some(w) => assert!(
+            (ours - w).abs() <= tol,
+            "{what}: segscope {ours} vs oracle {w}"
+        ),
     }
 }
 
@@ -27,16 +33,33 @@ fn check_pair(oracle_json: &str, reference: &Path, prediction: &Path) {
     let oracle: Value = serde_json::from_str(oracle_json).unwrap();
     let (r, p) = (load(reference), load(prediction));
     let mut settings = MetricsSettings::new(Convention::Nnunet);
-    let labels: Vec<u16> = oracle["labels"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u16).collect();
+    let labels: Vec<u16> = oracle["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u16)
+        .collect();
     settings.labels = Some(labels.clone());
     let result = evaluate(&r, &p, &LabelTable::empty(""), None, &settings).unwrap();
     assert_eq!(result.labels.len(), labels.len());
     for m in &result.labels {
         let want = &oracle["per_label"][m.label_id.to_string()];
         let what = format!("{} label {}", reference.display(), m.label_id);
-        assert_eq!(m.counts.reference, want["gt_voxels"].as_u64().unwrap(), "{what} reference voxels");
-        assert_eq!(m.counts.prediction, want["pred_voxels"].as_u64().unwrap(), "{what} predicted voxels");
-        assert_eq!(m.counts.both, want["tp_voxels"].as_u64().unwrap(), "{what} TP");
+        assert_eq!(
+            m.counts.reference,
+            want["gt_voxels"].as_u64().unwrap(),
+            "{what} reference voxels"
+        );
+        assert_eq!(
+            m.counts.prediction,
+            want["pred_voxels"].as_u64().unwrap(),
+            "{what} predicted voxels"
+        );
+        assert_eq!(
+            m.counts.both,
+            want["tp_voxels"].as_u64().unwrap(),
+            "{what} TP"
+        );
         // Same integer counts, same formula: equal to the last bit.
         if let Some(d) = want["dice"].as_f64() {
             assert_eq!(m.dice, d, "{what} Dice");
@@ -55,7 +78,11 @@ fn check_pair(oracle_json: &str, reference: &Path, prediction: &Path) {
     for (label, slices) in per_slice["dice"].as_object().unwrap() {
         let id: u16 = label.parse().unwrap();
         for (s, want) in slices.as_array().unwrap().iter().enumerate() {
-            assert_eq!(result.overlap.slice_dice(axis, s, id), want.as_f64(), "label {id} slice {s}");
+            assert_eq!(
+                result.overlap.slice_dice(axis, s, id),
+                want.as_f64(),
+                "label {id} slice {s}"
+            );
         }
     }
 }
@@ -63,21 +90,37 @@ fn check_pair(oracle_json: &str, reference: &Path, prediction: &Path) {
 #[test]
 fn ts_ct_small_matches_the_oracle() {
     let d = common::shared_data();
-    check_pair(include_str!("oracle/metrics_ts_ct_small.json"), &d.join("ts_ct_small/reference.nii.gz"), &d.join("ts_ct_small/prediction.nii.gz"));
+    check_pair(
+        include_str!("oracle/metrics_ts_ct_small.json"),
+        &d.join("ts_ct_small/reference.nii.gz"),
+        &d.join("ts_ct_small/prediction.nii.gz"),
+    );
 }
 
 #[test]
 fn ts_ct_full_matches_the_oracle_for_both_predictions() {
     let d = common::shared_data();
     let reference = d.join("ts_ct_full/reference_float64.nii.gz");
-    check_pair(include_str!("oracle/metrics_ts_ct_full.json"), &reference, &d.join("ts_ct_full/prediction.nii.gz"));
-    check_pair(include_str!("oracle/metrics_ts_ct_full_v2.json"), &reference, &d.join("ts_ct_full/prediction_v2_total.nii.gz"));
+    check_pair(
+        include_str!("oracle/metrics_ts_ct_full.json"),
+        &reference,
+        &d.join("ts_ct_full/prediction.nii.gz"),
+    );
+    check_pair(
+        include_str!("oracle/metrics_ts_ct_full_v2.json"),
+        &reference,
+        &d.join("ts_ct_full/prediction_v2_total.nii.gz"),
+    );
 }
 
 #[test]
 fn ts_mr_small_matches_the_oracle() {
     let d = common::shared_data();
-    check_pair(include_str!("oracle/metrics_ts_mr_small.json"), &d.join("ts_mr_small/reference.nii.gz"), &d.join("ts_mr_small/prediction_old_numbering.nii.gz"));
+    check_pair(
+        include_str!("oracle/metrics_ts_mr_small.json"),
+        &d.join("ts_mr_small/reference.nii.gz"),
+        &d.join("ts_mr_small/prediction_old_numbering.nii.gz"),
+    );
 }
 
 #[test]
@@ -85,8 +128,16 @@ fn medpy_mode_matches_medpy() {
     let d = common::shared_data();
     let oracle: Value = serde_json::from_str(include_str!("oracle/medpy_small.json")).unwrap();
     for (case, reference, prediction) in [
-        ("ts_ct_small", "ts_ct_small/reference.nii.gz", "ts_ct_small/prediction.nii.gz"),
-        ("ts_mr_small", "ts_mr_small/reference.nii.gz", "ts_mr_small/prediction_old_numbering.nii.gz"),
+        (
+            "ts_ct_small",
+            "ts_ct_small/reference.nii.gz",
+            "ts_ct_small/prediction.nii.gz",
+        ),
+        (
+            "ts_mr_small",
+            "ts_mr_small/reference.nii.gz",
+            "ts_mr_small/prediction_old_numbering.nii.gz",
+        ),
     ] {
         let (r, p) = (load(&d.join(reference)), load(&d.join(prediction)));
         let mut settings = MetricsSettings::new(Convention::Nnunet);
@@ -95,7 +146,9 @@ fn medpy_mode_matches_medpy() {
         let want = oracle[case].as_object().unwrap();
         let mut compared = 0;
         for m in &result.labels {
-            let Some(w) = want.get(&m.label_id.to_string()) else { continue };
+            let Some(w) = want.get(&m.label_id.to_string()) else {
+                continue;
+            };
             let what = format!("{case} label {}", m.label_id);
             close(m.hd95_mm, &w["hd95"], 1e-6, &format!("{what} MedPy hd95"));
             close(m.assd_mm, &w["assd"], 1e-6, &format!("{what} MedPy assd"));
@@ -115,8 +168,14 @@ fn the_full_size_case_matches_the_oracle() {
             std::env::var_os("SEGSCOPE_REQUIRE_BENCH_CASE").is_none(),
             "bench-data/word_0014 is missing but SEGSCOPE_REQUIRE_BENCH_CASE is set"
         );
-        eprintln!("SKIPPED: full-size oracle comparison needs bench-data/word_0014 (python3 ../shared/peers/make_bench_case.py ../shared/data/word_labels/word_0014.nii.gz bench-data/word_0014)");
+        eprintln!(
+            "SKIPPED: full-size oracle comparison needs bench-data/word_0014 (python3 ../shared/peers/make_bench_case.py ../shared/data/word_labels/word_0014.nii.gz bench-data/word_0014)"
+        );
         return;
     }
-    check_pair(include_str!("oracle/metrics_word_0014_bench.json"), &dir.join("reference.nii.gz"), &dir.join("prediction.nii.gz"));
+    check_pair(
+        include_str!("oracle/metrics_word_0014_bench.json"),
+        &dir.join("reference.nii.gz"),
+        &dir.join("prediction.nii.gz"),
+    );
 }

@@ -14,7 +14,10 @@ use rayon::prelude::*;
 use crate::dataset::nifti_stem;
 use crate::labels::{LabelTable, Preset, from_nifti_extensions};
 use crate::metrics::export::{CaseEntry, Summary, case_entry, csv_header, csv_number, csv_row};
-use crate::metrics::{CaseMetrics, Convention, IdMap, LabelMetrics, MetricsSettings, SurfaceDefinition, evaluate, match_by_name};
+use crate::metrics::{
+    CaseMetrics, Convention, IdMap, LabelMetrics, MetricsSettings, SurfaceDefinition, evaluate,
+    match_by_name,
+};
 use crate::volume::LabelMap;
 
 /// Arguments of `segscope metrics`.
@@ -90,7 +93,10 @@ pub enum MetricsCommand {
 
 fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     let (k, n) = text.split_once('/').ok_or("expected K/N, e.g. 3/10")?;
-    let (k, n): (usize, usize) = (k.trim().parse().map_err(|_| "K is not a number")?, n.trim().parse().map_err(|_| "N is not a number")?);
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| "K is not a number")?,
+        n.trim().parse().map_err(|_| "N is not a number")?,
+    );
     if n == 0 || k == 0 || k > n {
         return Err(format!("shard {k}/{n}: need 1 ≤ K ≤ N"));
     }
@@ -125,7 +131,17 @@ pub fn run(args: &MetricsArgs) -> Result<()> {
 
     if let (Some(r), Some(p)) = (&args.reference, &args.prediction) {
         let case = nifti_stem(r).unwrap_or_else(|| r.display().to_string());
-        return run_pairs(args, &settings, vec![Pair { case, reference: r.clone(), prediction: p.clone() }], Vec::new(), true);
+        return run_pairs(
+            args,
+            &settings,
+            vec![Pair {
+                case,
+                reference: r.clone(),
+                prediction: p.clone(),
+            }],
+            Vec::new(),
+            true,
+        );
     }
     let reference_dir = match (&args.reference_dir, &args.dataset) {
         (Some(dir), _) => dir.clone(),
@@ -133,10 +149,20 @@ pub fn run(args: &MetricsArgs) -> Result<()> {
             .iter()
             .map(|s| root.join(s))
             .find(|d| d.is_dir())
-            .with_context(|| format!("{}: no labelsTs/ or labelsTr/ folder (give --reference-dir)", root.display()))?,
-        (None, None) => bail!("nothing to evaluate: give --reference and --prediction, or DATASET_DIR / --reference-dir with --prediction-dir"),
+            .with_context(|| {
+                format!(
+                    "{}: no labelsTs/ or labelsTr/ folder (give --reference-dir)",
+                    root.display()
+                )
+            })?,
+        (None, None) => bail!(
+            "nothing to evaluate: give --reference and --prediction, or DATASET_DIR / --reference-dir with --prediction-dir"
+        ),
     };
-    let prediction_dir = args.prediction_dir.clone().context("dataset evaluation needs --prediction-dir DIR (predicted CASE.nii.gz files)")?;
+    let prediction_dir = args
+        .prediction_dir
+        .clone()
+        .context("dataset evaluation needs --prediction-dir DIR (predicted CASE.nii.gz files)")?;
     let (mut pairs, unpaired) = pair_folders(&reference_dir, &prediction_dir)?;
     if let Some((k, n)) = args.shard {
         let (start, end) = (pairs.len() * (k - 1) / n, pairs.len() * k / n);
@@ -147,7 +173,9 @@ pub fn run(args: &MetricsArgs) -> Result<()> {
 
 fn nifti_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).with_context(|| format!("{}: cannot read folder", dir.display()))? {
+    for entry in
+        std::fs::read_dir(dir).with_context(|| format!("{}: cannot read folder", dir.display()))?
+    {
         let path = entry?.path();
         if let Some(stem) = nifti_stem(&path).filter(|_| path.is_file()) {
             out.push((stem, path));
@@ -160,27 +188,45 @@ fn nifti_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
 /// Pairs files by case name; returns the pairs and a reason line per unpaired file.
 fn pair_folders(reference_dir: &Path, prediction_dir: &Path) -> Result<(Vec<Pair>, Vec<String>)> {
     let references = nifti_files(reference_dir)?;
-    let predictions: std::collections::BTreeMap<String, PathBuf> = nifti_files(prediction_dir)?.into_iter().collect();
+    let predictions: std::collections::BTreeMap<String, PathBuf> =
+        nifti_files(prediction_dir)?.into_iter().collect();
     let mut pairs = Vec::new();
     let mut unpaired = Vec::new();
     for (case, reference) in &references {
         match predictions.get(case) {
-            Some(prediction) => pairs.push(Pair { case: case.clone(), reference: reference.clone(), prediction: prediction.clone() }),
-            None => unpaired.push(format!("{}: no prediction {case}.nii.gz in {}", reference.display(), prediction_dir.display())),
+            Some(prediction) => pairs.push(Pair {
+                case: case.clone(),
+                reference: reference.clone(),
+                prediction: prediction.clone(),
+            }),
+            None => unpaired.push(format!(
+                "{}: no prediction {case}.nii.gz in {}",
+                reference.display(),
+                prediction_dir.display()
+            )),
         }
     }
     for (case, prediction) in &predictions {
         if !references.iter().any(|(c, _)| c == case) {
-            unpaired.push(format!("{}: no reference {case}.nii.gz in {}", prediction.display(), reference_dir.display()));
+            unpaired.push(format!(
+                "{}: no reference {case}.nii.gz in {}",
+                prediction.display(),
+                reference_dir.display()
+            ));
         }
     }
     Ok((pairs, unpaired))
 }
 
 /// Names for the reference and, when the prediction numbers organs differently, the renaming.
-fn label_names(args: &MetricsArgs, reference: &LabelMap, prediction: &LabelMap) -> Result<(LabelTable, Option<IdMap>)> {
+fn label_names(
+    args: &MetricsArgs,
+    reference: &LabelMap,
+    prediction: &LabelMap,
+) -> Result<(LabelTable, Option<IdMap>)> {
     let path_text = |m: &LabelMap| m.source.path.display().to_string();
-    let mut names = from_nifti_extensions(&reference.source.extensions, &path_text(reference)).unwrap_or_else(|| LabelTable::empty(""));
+    let mut names = from_nifti_extensions(&reference.source.extensions, &path_text(reference))
+        .unwrap_or_else(|| LabelTable::empty(""));
     if let Some(preset) = args.preset {
         names.overlay(&preset.table());
     }
@@ -206,15 +252,29 @@ struct CaseResult {
     renamed: bool,
 }
 
-fn evaluate_pair(args: &MetricsArgs, settings: &MetricsSettings, pair: &Pair) -> Result<CaseResult> {
+fn evaluate_pair(
+    args: &MetricsArgs,
+    settings: &MetricsSettings,
+    pair: &Pair,
+) -> Result<CaseResult> {
     let reference = LabelMap::load(&pair.reference)?;
     let prediction = LabelMap::load(&pair.prediction)?;
     let (names, rename) = label_names(args, &reference, &prediction)?;
     let metrics = evaluate(&reference, &prediction, &names, rename.as_ref(), settings)?;
-    Ok(CaseResult { pair: pair.clone(), metrics, renamed: rename.is_some() })
+    Ok(CaseResult {
+        pair: pair.clone(),
+        metrics,
+        renamed: rename.is_some(),
+    })
 }
 
-fn run_pairs(args: &MetricsArgs, settings: &MetricsSettings, pairs: Vec<Pair>, unpaired: Vec<String>, single: bool) -> Result<()> {
+fn run_pairs(
+    args: &MetricsArgs,
+    settings: &MetricsSettings,
+    pairs: Vec<Pair>,
+    unpaired: Vec<String>,
+    single: bool,
+) -> Result<()> {
     let started = Instant::now();
     let done = AtomicUsize::new(0);
     let total = pairs.len();
@@ -223,7 +283,11 @@ fn run_pairs(args: &MetricsArgs, settings: &MetricsSettings, pairs: Vec<Pair>, u
         .par_iter()
         .map(|pair| {
             let r = evaluate_pair(args, settings, pair);
-            progress.tick(done.fetch_add(1, Ordering::Relaxed) + 1, &pair.case, started);
+            progress.tick(
+                done.fetch_add(1, Ordering::Relaxed) + 1,
+                &pair.case,
+                started,
+            );
             r
         })
         .collect();
@@ -239,7 +303,10 @@ fn run_pairs(args: &MetricsArgs, settings: &MetricsSettings, pairs: Vec<Pair>, u
     ok.sort_by(|a, b| a.pair.case.cmp(&b.pair.case));
     for c in &ok {
         if c.renamed {
-            eprintln!("note: {}: prediction ids paired with the reference's by organ name", c.pair.prediction.display());
+            eprintln!(
+                "note: {}: prediction ids paired with the reference's by organ name",
+                c.pair.prediction.display()
+            );
         }
     }
     let mut unpaired_all = unpaired.clone();
@@ -248,7 +315,7 @@ fn run_pairs(args: &MetricsArgs, settings: &MetricsSettings, pairs: Vec<Pair>, u
         settings.convention.as_str(),
         settings.surface.describe(),
         &settings.tolerances,
-        ok.iter().map(|c| entry(c)).collect(),
+        ok.iter().map(entry).collect(),
         unpaired_all,
     );
     if let Some(path) = &args.csv {
@@ -275,7 +342,11 @@ fn run_pairs(args: &MetricsArgs, settings: &MetricsSettings, pairs: Vec<Pair>, u
         }
     }
     if !single {
-        eprintln!("evaluated {} case(s) in {:.1} s", ok.len(), started.elapsed().as_secs_f64());
+        eprintln!(
+            "evaluated {} case(s) in {:.1} s",
+            ok.len(),
+            started.elapsed().as_secs_f64()
+        );
     }
     for u in &unpaired {
         eprintln!("unpaired: {u}");
@@ -290,11 +361,20 @@ fn run_pairs(args: &MetricsArgs, settings: &MetricsSettings, pairs: Vec<Pair>, u
 }
 
 fn entry(c: &CaseResult) -> CaseEntry {
-    case_entry(&c.pair.case, &c.pair.reference.display().to_string(), &c.pair.prediction.display().to_string(), &c.metrics.labels)
+    case_entry(
+        &c.pair.case,
+        &c.pair.reference.display().to_string(),
+        &c.pair.prediction.display().to_string(),
+        &c.metrics.labels,
+    )
 }
 
 fn fmt(x: f64, decimals: usize) -> String {
-    if x.is_finite() { format!("{x:.decimals$}") } else { csv_number(x) }
+    if x.is_finite() {
+        format!("{x:.decimals$}")
+    } else {
+        csv_number(x)
+    }
 }
 
 fn case_table(c: &CaseResult, settings: &MetricsSettings) -> String {
@@ -303,10 +383,22 @@ fn case_table(c: &CaseResult, settings: &MetricsSettings) -> String {
         c.pair.case,
         settings.convention.as_str(),
         format!("{:?}", settings.surface).to_lowercase(),
-        settings.tolerances.iter().map(|t| csv_number(*t)).collect::<Vec<_>>().join(", ")
+        settings
+            .tolerances
+            .iter()
+            .map(|t| csv_number(*t))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    let nsd_heads: String = settings.tolerances.iter().map(|t| format!(" {:>7}", format!("NSD@{}", csv_number(*t)))).collect();
-    out.push_str(&format!("{:>6}  {:<28} {:>9} {:>9} {:>7} {:>7} {:>8} {:>8} {:>8}{nsd_heads}  status\n", "id", "name", "ref ml", "pred ml", "Dice", "IoU", "HD", "HD95", "ASSD"));
+    let nsd_heads: String = settings
+        .tolerances
+        .iter()
+        .map(|t| format!(" {:>7}", format!("NSD@{}", csv_number(*t))))
+        .collect();
+    out.push_str(&format!(
+        "{:>6}  {:<28} {:>9} {:>9} {:>7} {:>7} {:>8} {:>8} {:>8}{nsd_heads}  status\n",
+        "id", "name", "ref ml", "pred ml", "Dice", "IoU", "HD", "HD95", "ASSD"
+    ));
     for m in &c.metrics.labels {
         out.push_str(&row_text(m));
     }
@@ -314,7 +406,11 @@ fn case_table(c: &CaseResult, settings: &MetricsSettings) -> String {
 }
 
 fn row_text(m: &LabelMetrics) -> String {
-    let nsd: String = m.nsd.iter().map(|(_, v)| format!(" {:>7}", fmt(*v, 4))).collect();
+    let nsd: String = m
+        .nsd
+        .iter()
+        .map(|(_, v)| format!(" {:>7}", fmt(*v, 4)))
+        .collect();
     format!(
         "{:>6}  {:<28} {:>9} {:>9} {:>7} {:>7} {:>8} {:>8} {:>8}{nsd}  {}\n",
         m.label_id,
@@ -331,48 +427,114 @@ fn row_text(m: &LabelMetrics) -> String {
 }
 
 fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n - 1).chain(std::iter::once('…')).collect() }
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).chain(std::iter::once('…')).collect()
+    }
 }
 
 fn summary_table(s: &Summary, settings: &MetricsSettings) -> String {
-    let mut out = format!("{} cases, convention {}, surface {}\n", s.metric_per_case.len(), s.convention, s.surface_definition);
-    out.push_str(&format!("{:>6}  {:<28} {:>8} {:>8} {:>8} {:>8}  hallucinated in\n", "id", "name", "Dice", "HD95", "ASSD", "NSD"));
-    let first_nsd = settings.tolerances.first().map(|&t| crate::metrics::export::nsd_column(t));
+    let mut out = format!(
+        "{} cases, convention {}, surface {}\n",
+        s.metric_per_case.len(),
+        s.convention,
+        s.surface_definition
+    );
+    out.push_str(&format!(
+        "{:>6}  {:<28} {:>8} {:>8} {:>8} {:>8}  hallucinated in\n",
+        "id", "name", "Dice", "HD95", "ASSD", "NSD"
+    ));
+    let first_nsd = settings
+        .tolerances
+        .first()
+        .map(|&t| crate::metrics::export::nsd_column(t));
     for (id, metrics) in &s.mean {
-        let name = s.metric_per_case.iter().find_map(|c| c.metrics.get(id).map(|o| o.name.clone())).unwrap_or_default();
-        let get = |k: &str| metrics.get(k).copied().flatten().map_or("nan".to_string(), |v| format!("{v:.4}"));
+        let name = s
+            .metric_per_case
+            .iter()
+            .find_map(|c| c.metrics.get(id).map(|o| o.name.clone()))
+            .unwrap_or_default();
+        let get = |k: &str| {
+            metrics
+                .get(k)
+                .copied()
+                .flatten()
+                .map_or("nan".to_string(), |v| format!("{v:.4}"))
+        };
         let nsd = first_nsd.as_deref().map_or("-".to_string(), get);
-        let halluc = s.hallucinations.get(id).map_or("-".to_string(), |n| format!("{n} case(s)"));
-        out.push_str(&format!("{:>6}  {:<28} {:>8} {:>8} {:>8} {:>8}  {halluc}\n", id, truncate(&name, 28), get("Dice"), get("HD95_mm"), get("ASSD_mm"), nsd));
+        let halluc = s
+            .hallucinations
+            .get(id)
+            .map_or("-".to_string(), |n| format!("{n} case(s)"));
+        out.push_str(&format!(
+            "{:>6}  {:<28} {:>8} {:>8} {:>8} {:>8}  {halluc}\n",
+            id,
+            truncate(&name, 28),
+            get("Dice"),
+            get("HD95_mm"),
+            get("ASSD_mm"),
+            nsd
+        ));
     }
-    let fg = |k: &str| s.foreground_mean.get(k).copied().flatten().map_or("nan".to_string(), |v| format!("{v:.4}"));
-    out.push_str(&format!("{:>6}  {:<28} {:>8} {:>8} {:>8}\n", "", "foreground mean", fg("Dice"), fg("HD95_mm"), fg("ASSD_mm")));
+    let fg = |k: &str| {
+        s.foreground_mean
+            .get(k)
+            .copied()
+            .flatten()
+            .map_or("nan".to_string(), |v| format!("{v:.4}"))
+    };
+    out.push_str(&format!(
+        "{:>6}  {:<28} {:>8} {:>8} {:>8}\n",
+        "",
+        "foreground mean",
+        fg("Dice"),
+        fg("HD95_mm"),
+        fg("ASSD_mm")
+    ));
     out
 }
 
 /// Writes through a temporary file in the same folder, then renames, so a reader
 /// never sees half a file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().with_context(|| format!("{}: not a file path", path.display()))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("{}: not a file path", path.display()))?;
     let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
-    let mut f = std::fs::File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
-    f.write_all(bytes).and_then(|()| f.sync_all()).with_context(|| format!("{}: cannot write", tmp.display()))?;
+    let mut f =
+        std::fs::File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("{}: cannot write", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot replace", path.display()))?;
     Ok(())
 }
 
 fn merge(out: &Path, shards: &[PathBuf]) -> Result<()> {
-    let is_csv = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let is_csv = out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     if is_csv {
         let mut header: Option<String> = None;
         let mut rows: Vec<String> = Vec::new();
         for shard in shards {
-            let text = std::fs::read_to_string(shard).with_context(|| format!("{}: cannot read", shard.display()))?;
+            let text = std::fs::read_to_string(shard)
+                .with_context(|| format!("{}: cannot read", shard.display()))?;
             let mut lines = text.lines();
-            let h = lines.next().with_context(|| format!("{}: empty CSV", shard.display()))?.to_string();
+            let h = lines
+                .next()
+                .with_context(|| format!("{}: empty CSV", shard.display()))?
+                .to_string();
             match &header {
-                Some(existing) if *existing != h => bail!("{}: columns differ from the first shard's (different settings?)", shard.display()),
+                Some(existing) if *existing != h => bail!(
+                    "{}: columns differ from the first shard's (different settings?)",
+                    shard.display()
+                ),
                 _ => header = Some(h),
             }
             rows.extend(lines.map(str::to_string));
@@ -380,7 +542,10 @@ fn merge(out: &Path, shards: &[PathBuf]) -> Result<()> {
         // Rows sort by case, then numeric label id, like a single run writes them.
         rows.sort_by_key(|r| {
             let mut f = r.splitn(3, ',');
-            (f.next().unwrap_or("").to_string(), f.next().and_then(|id| id.parse::<u32>().ok()).unwrap_or(0))
+            (
+                f.next().unwrap_or("").to_string(),
+                f.next().and_then(|id| id.parse::<u32>().ok()).unwrap_or(0),
+            )
         });
         let mut text = header.unwrap_or_default();
         text.push('\n');
@@ -392,19 +557,39 @@ fn merge(out: &Path, shards: &[PathBuf]) -> Result<()> {
     }
     let mut parts: Vec<Summary> = Vec::new();
     for shard in shards {
-        let text = std::fs::read_to_string(shard).with_context(|| format!("{}: cannot read", shard.display()))?;
-        parts.push(serde_json::from_str(&text).with_context(|| format!("{}: not a segscope metrics summary", shard.display()))?);
+        let text = std::fs::read_to_string(shard)
+            .with_context(|| format!("{}: cannot read", shard.display()))?;
+        parts.push(
+            serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a segscope metrics summary", shard.display()))?,
+        );
     }
     let first = &parts[0];
     for (p, shard) in parts.iter().zip(shards) {
-        if p.convention != first.convention || p.surface_definition != first.surface_definition || p.tolerances_mm != first.tolerances_mm {
-            bail!("{}: made with different settings (convention, surface or tolerances) than {}", shard.display(), shards[0].display());
+        if p.convention != first.convention
+            || p.surface_definition != first.surface_definition
+            || p.tolerances_mm != first.tolerances_mm
+        {
+            bail!(
+                "{}: made with different settings (convention, surface or tolerances) than {}",
+                shard.display(),
+                shards[0].display()
+            );
         }
     }
     let mut unpaired: Vec<String> = parts.iter().flat_map(|p| p.unpaired.clone()).collect();
     unpaired.sort();
     unpaired.dedup();
-    let summary = Summary::build(&first.convention, &first.surface_definition, &first.tolerances_mm, parts.iter().flat_map(|p| p.metric_per_case.clone()).collect(), unpaired);
+    let summary = Summary::build(
+        &first.convention,
+        &first.surface_definition,
+        &first.tolerances_mm,
+        parts
+            .iter()
+            .flat_map(|p| p.metric_per_case.clone())
+            .collect(),
+        unpaired,
+    );
     write_atomically(out, &serde_json::to_vec_pretty(&summary)?)
 }
 
@@ -417,7 +602,11 @@ struct Progress {
 
 impl Progress {
     fn new(total: usize, enabled: bool) -> Self {
-        Progress { total, enabled, terminal: std::io::stderr().is_terminal() }
+        Progress {
+            total,
+            enabled,
+            terminal: std::io::stderr().is_terminal(),
+        }
     }
 
     fn tick(&self, done: usize, case: &str, started: Instant) {
@@ -425,9 +614,13 @@ impl Progress {
             return;
         }
         let width = 30;
-        let filled = if self.total > 0 { done * width / self.total } else { width };
+        let filled = (done * width).checked_div(self.total).unwrap_or(width);
         let bar: String = "#".repeat(filled) + &"-".repeat(width - filled);
-        let line = format!("[{bar}] {done}/{} cases, {:.1} s, last {case}", self.total, started.elapsed().as_secs_f64());
+        let line = format!(
+            "[{bar}] {done}/{} cases, {:.1} s, last {case}",
+            self.total,
+            started.elapsed().as_secs_f64()
+        );
         if self.terminal {
             eprint!("\r{line}\x1b[K");
         } else {

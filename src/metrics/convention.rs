@@ -100,7 +100,10 @@ impl Convention {
         if key.contains("kidney") {
             return Some(3.0);
         }
-        FLARE22_TOLERANCES.iter().find(|(n, _)| key == *n || key.starts_with(n)).map(|&(_, t)| t)
+        FLARE22_TOLERANCES
+            .iter()
+            .find(|(n, _)| key == *n || key.starts_with(n))
+            .map(|&(_, t)| t)
     }
 }
 
@@ -128,14 +131,49 @@ impl Convention {
         let nan = f64::NAN;
         match (self, status) {
             (_, Status::Ok) => raw,
-            (Convention::Nnunet, Status::BothAbsent) => Defined { dice: nan, iou: nan, hd: nan, hd95: nan, assd: nan, masd: nan },
-            (Convention::Nnunet, _) => Defined { dice: 0.0, iou: 0.0, hd: nan, hd95: nan, assd: nan, masd: nan },
+            (Convention::Nnunet, Status::BothAbsent) => Defined {
+                dice: nan,
+                iou: nan,
+                hd: nan,
+                hd95: nan,
+                assd: nan,
+                masd: nan,
+            },
+            (Convention::Nnunet, _) => Defined {
+                dice: 0.0,
+                iou: 0.0,
+                hd: nan,
+                hd95: nan,
+                assd: nan,
+                masd: nan,
+            },
             (Convention::Word, _) => {
                 let d = WORD_EMPTY_DISTANCE_MM;
-                Defined { dice: 0.0, iou: 0.0, hd: d, hd95: d, assd: d, masd: d }
+                Defined {
+                    dice: 0.0,
+                    iou: 0.0,
+                    hd: d,
+                    hd95: d,
+                    assd: d,
+                    masd: d,
+                }
             }
-            (Convention::Flare22, Status::BothAbsent) => Defined { dice: 1.0, iou: 1.0, hd: nan, hd95: nan, assd: nan, masd: nan },
-            (Convention::Flare22, _) => Defined { dice: 0.0, iou: 0.0, hd: nan, hd95: nan, assd: nan, masd: nan },
+            (Convention::Flare22, Status::BothAbsent) => Defined {
+                dice: 1.0,
+                iou: 1.0,
+                hd: nan,
+                hd95: nan,
+                assd: nan,
+                masd: nan,
+            },
+            (Convention::Flare22, _) => Defined {
+                dice: 0.0,
+                iou: 0.0,
+                hd: nan,
+                hd95: nan,
+                assd: nan,
+                masd: nan,
+            },
         }
     }
 
@@ -158,19 +196,50 @@ mod tests {
     fn flare22_tolerances_by_name() {
         assert_eq!(Convention::flare22_tolerance("liver"), Some(5.0));
         assert_eq!(Convention::flare22_tolerance("Kidney (L)"), Some(3.0));
-        assert_eq!(Convention::flare22_tolerance("adrenal_gland_left"), Some(2.0));
-        assert_eq!(Convention::flare22_tolerance("inferior_vena_cava"), Some(2.0));
+        assert_eq!(
+            Convention::flare22_tolerance("adrenal_gland_left"),
+            Some(2.0)
+        );
+        assert_eq!(
+            Convention::flare22_tolerance("inferior_vena_cava"),
+            Some(2.0)
+        );
         assert_eq!(Convention::flare22_tolerance("duodenum"), Some(7.0));
         assert_eq!(Convention::flare22_tolerance("colon"), None);
     }
 
     #[test]
     fn empty_cases_follow_each_protocol() {
-        let raw = Defined { dice: 0.0, iou: 0.0, hd: f64::INFINITY, hd95: f64::INFINITY, assd: f64::INFINITY, masd: f64::INFINITY };
-        assert!(Convention::Nnunet.define(Status::BothAbsent, raw).dice.is_nan());
-        assert_eq!(Convention::Word.define(Status::AbsentInPrediction, raw).hd95, 50.0);
-        assert_eq!(Convention::Flare22.define(Status::BothAbsent, raw).dice, 1.0);
+        let raw = Defined {
+            dice: 0.0,
+            iou: 0.0,
+            hd: f64::INFINITY,
+            hd95: f64::INFINITY,
+            assd: f64::INFINITY,
+            masd: f64::INFINITY,
+        };
+        assert!(
+            Convention::Nnunet
+                .define(Status::BothAbsent, raw)
+                .dice
+                .is_nan()
+        );
+        assert_eq!(
+            Convention::Word
+                .define(Status::AbsentInPrediction, raw)
+                .hd95,
+            50.0
+        );
+        assert_eq!(
+            Convention::Flare22.define(Status::BothAbsent, raw).dice,
+            1.0
+        );
         assert_eq!(Convention::Flare22.nsd(Status::BothAbsent, f64::NAN), 1.0);
-        assert_eq!(Convention::Flare22.define(Status::AbsentInReference, raw).dice, 0.0);
+        assert_eq!(
+            Convention::Flare22
+                .define(Status::AbsentInReference, raw)
+                .dice,
+            0.0
+        );
     }
 }

@@ -17,49 +17,39 @@ pub fn squared_edt(sites: &[bool], shape: [usize; 3], spacing: [f64; 3]) -> Vec<
     if plane == 0 || n2 == 0 {
         return d;
     }
-    // Axis 2: per column (i, j), distance in k to the nearest site, swept plane by plane.
+    // Axis 2: per column (i, j), distance in k to the nearest site, by a forward and
+    // a backward sweep over whole planes (sequential memory, no per-column gathers).
     let s2 = spacing[2] * spacing[2];
-    let block = 4096.min(plane);
-    let columns: Vec<(usize, Vec<f64>)> = (0..plane.div_ceil(block))
-        .into_par_iter()
-        .map(|b| {
-            let (c0, c1) = (b * block, ((b + 1) * block).min(plane));
-            let w = c1 - c0;
-            let mut out = vec![f64::INFINITY; w * n2];
-            let mut last = vec![usize::MAX; w];
-            for k in 0..n2 {
-                let row = &sites[k * plane + c0..k * plane + c1];
-                for c in 0..w {
-                    if row[c] {
-                        last[c] = k;
-                    }
-                    if last[c] != usize::MAX {
-                        let dk = (k - last[c]) as f64;
-                        out[k * w + c] = dk * dk * s2;
-                    }
-                }
+    let mut last = vec![u32::MAX; plane];
+    for k in 0..n2 {
+        let (row, out) = (
+            &sites[k * plane..(k + 1) * plane],
+            &mut d[k * plane..(k + 1) * plane],
+        );
+        for c in 0..plane {
+            if row[c] {
+                last[c] = k as u32;
             }
-            last.iter_mut().for_each(|l| *l = usize::MAX);
-            for k in (0..n2).rev() {
-                let row = &sites[k * plane + c0..k * plane + c1];
-                for c in 0..w {
-                    if row[c] {
-                        last[c] = k;
-                    }
-                    if last[c] != usize::MAX {
-                        let dk = (last[c] - k) as f64;
-                        let v = &mut out[k * w + c];
-                        *v = v.min(dk * dk * s2);
-                    }
-                }
+            if last[c] != u32::MAX {
+                let dk = (k - last[c] as usize) as f64;
+                out[c] = dk * dk * s2;
             }
-            (c0, out)
-        })
-        .collect();
-    for (c0, out) in columns {
-        let w = out.len() / n2;
-        for k in 0..n2 {
-            d[k * plane + c0..k * plane + c0 + w].copy_from_slice(&out[k * w..(k + 1) * w]);
+        }
+    }
+    last.iter_mut().for_each(|l| *l = u32::MAX);
+    for k in (0..n2).rev() {
+        let (row, out) = (
+            &sites[k * plane..(k + 1) * plane],
+            &mut d[k * plane..(k + 1) * plane],
+        );
+        for c in 0..plane {
+            if row[c] {
+                last[c] = k as u32;
+            }
+            if last[c] != u32::MAX {
+                let dk = (last[c] as usize - k) as f64;
+                out[c] = out[c].min(dk * dk * s2);
+            }
         }
     }
     // Axes 0 and 1, plane by plane: rows are contiguous, the plane stays in cache.
@@ -91,11 +81,21 @@ struct LineBuffers {
     out: Vec<f64>,
     v: Vec<usize>,
     z: Vec<f64>,
+    g: Vec<f64>,
+    /// `recip[m] = 1/m`.
+    recip: Vec<f64>,
 }
 
 impl LineBuffers {
     fn new(n: usize) -> Self {
-        LineBuffers { f: vec![0.0; n], out: vec![0.0; n], v: vec![0; n], z: vec![0.0; n + 1] }
+        LineBuffers {
+            f: vec![0.0; n],
+            out: vec![0.0; n],
+            v: vec![0; n],
+            z: vec![0.0; n + 1],
+            g: vec![0.0; n],
+            recip: (0..n.max(1)).map(|m| 1.0 / m as f64).collect(),
+        }
     }
 
     /// `out[p] = min_q f[q] + w·(p − q)²` over the finite `f[q]`.
@@ -106,25 +106,31 @@ impl LineBuffers {
             self.out.iter_mut().for_each(|o| *o = f64::INFINITY);
             return;
         };
-        let (v, z) = (&mut self.v, &mut self.z);
+        // v: parabola vertices; g: their heights f[v] + w·v²; z: envelope breakpoints.
+        let (v, z, g) = (&mut self.v, &mut self.z, &mut self.g);
+        let inv_2w = 0.5 / w;
+        let recip = &self.recip;
         let mut k = 0usize;
         v[0] = first;
+        g[0] = f[first] + w * (first * first) as f64;
         z[0] = f64::NEG_INFINITY;
         z[1] = f64::INFINITY;
         for q in first + 1..n {
             if !f[q].is_finite() {
                 continue;
             }
-            let fq = f[q] + w * (q * q) as f64;
+            let gq = f[q] + w * (q * q) as f64;
             loop {
-                let r = v[k];
-                let s = (fq - (f[r] + w * (r * r) as f64)) / (2.0 * w * (q - r) as f64);
+                // Multiplying by a reciprocal instead of dividing: the envelope's
+                // breakpoints move by an ulp at most, which changes no distance.
+                let s = (gq - g[k]) * inv_2w * recip[q - v[k]];
                 if s <= z[k] {
                     // The parabola at v[k] is hidden; k > 0 here since z[0] = −∞.
                     k -= 1;
                 } else {
                     k += 1;
                     v[k] = q;
+                    g[k] = gq;
                     z[k] = s;
                     z[k + 1] = f64::INFINITY;
                     break;
@@ -179,7 +185,9 @@ mod tests {
         for density in [2, 5, 30] {
             let sites: Vec<bool> = (0..9 * 7 * 5)
                 .map(|_| {
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     (state >> 33) % 100 < density
                 })
                 .collect();

@@ -26,10 +26,22 @@ pub fn nsd_column(tolerance: f64) -> String {
 
 /// The CSV header for these settings.
 pub fn csv_header(settings: &MetricsSettings) -> String {
-    let mut cols: Vec<String> = ["case", "label_id", "label_name", "convention", "reference_ml", "prediction_ml", "dice", "iou", "hd_mm", "hd95_mm", "assd_mm"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut cols: Vec<String> = [
+        "case",
+        "label_id",
+        "label_name",
+        "convention",
+        "reference_ml",
+        "prediction_ml",
+        "dice",
+        "iou",
+        "hd_mm",
+        "hd95_mm",
+        "assd_mm",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     cols.extend(settings.tolerances.iter().map(|&t| nsd_column(t)));
     if settings.convention == super::Convention::Flare22 {
         cols.push("nsd_flare22".into());
@@ -39,7 +51,11 @@ pub fn csv_header(settings: &MetricsSettings) -> String {
 }
 
 fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
 }
 
 /// One CSV row.
@@ -115,7 +131,12 @@ fn finite(x: f64) -> Option<f64> {
 }
 
 /// The summary entry of one case.
-pub fn case_entry(case: &str, reference_file: &str, prediction_file: &str, labels: &[LabelMetrics]) -> CaseEntry {
+pub fn case_entry(
+    case: &str,
+    reference_file: &str,
+    prediction_file: &str,
+    labels: &[LabelMetrics],
+) -> CaseEntry {
     let metrics = labels
         .iter()
         .map(|m| {
@@ -142,15 +163,33 @@ pub fn case_entry(case: &str, reference_file: &str, prediction_file: &str, label
             if let Some((_, v)) = m.nsd_organ {
                 values.insert("nsd_flare22".into(), finite(v));
             }
-            (m.label_id, OrganEntry { name: m.label_name.clone(), values, status: m.status.as_str().to_string() })
+            (
+                m.label_id,
+                OrganEntry {
+                    name: m.label_name.clone(),
+                    values,
+                    status: m.status.as_str().to_string(),
+                },
+            )
         })
         .collect();
-    CaseEntry { case: case.into(), reference_file: reference_file.into(), prediction_file: prediction_file.into(), metrics }
+    CaseEntry {
+        case: case.into(),
+        reference_file: reference_file.into(),
+        prediction_file: prediction_file.into(),
+        metrics,
+    }
 }
 
 impl Summary {
     /// Builds the summary from case entries (sorted here, so shards merge to the same result).
-    pub fn build(settings_convention: &str, surface: &str, tolerances: &[f64], mut cases: Vec<CaseEntry>, mut unpaired: Vec<String>) -> Summary {
+    pub fn build(
+        settings_convention: &str,
+        surface: &str,
+        tolerances: &[f64],
+        mut cases: Vec<CaseEntry>,
+        mut unpaired: Vec<String>,
+    ) -> Summary {
         cases.sort_by(|a, b| a.case.cmp(&b.case));
         unpaired.sort();
         let mut sums: BTreeMap<u16, BTreeMap<String, (f64, usize)>> = BTreeMap::new();
@@ -172,7 +211,15 @@ impl Summary {
         }
         let mean: BTreeMap<u16, BTreeMap<String, Option<f64>>> = sums
             .into_iter()
-            .map(|(id, metrics)| (id, metrics.into_iter().map(|(k, (s, n))| (k, (n > 0).then(|| s / n as f64))).collect()))
+            .map(|(id, metrics)| {
+                (
+                    id,
+                    metrics
+                        .into_iter()
+                        .map(|(k, (s, n))| (k, (n > 0).then(|| s / n as f64)))
+                        .collect(),
+                )
+            })
             .collect();
         let mut fg: BTreeMap<String, (f64, usize)> = BTreeMap::new();
         for metrics in mean.values() {
@@ -184,7 +231,10 @@ impl Summary {
                 }
             }
         }
-        let foreground_mean = fg.into_iter().map(|(k, (s, n))| (k, (n > 0).then(|| s / n as f64))).collect();
+        let foreground_mean = fg
+            .into_iter()
+            .map(|(k, (s, n))| (k, (n > 0).then(|| s / n as f64)))
+            .collect();
         Summary {
             convention: settings_convention.into(),
             surface_definition: surface.into(),

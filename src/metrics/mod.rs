@@ -2,8 +2,8 @@
 //! distances in the DeepMind and MedPy definitions, empty-mask conventions.
 
 pub mod convention;
-pub mod export;
 mod edt;
+pub mod export;
 mod numpy_sum;
 pub mod overlap;
 pub mod surface;
@@ -55,7 +55,13 @@ pub struct MetricsSettings {
 impl MetricsSettings {
     /// The convention's defaults: its surface definition, NSD at 1 and 2 mm.
     pub fn new(convention: Convention) -> Self {
-        MetricsSettings { convention, surface: convention.default_surface(), tolerances: vec![1.0, 2.0], labels: None, surface_metrics: true }
+        MetricsSettings {
+            convention,
+            surface: convention.default_surface(),
+            tolerances: vec![1.0, 2.0],
+            labels: None,
+            surface_metrics: true,
+        }
     }
 }
 
@@ -111,13 +117,17 @@ pub struct CaseMetrics {
 pub fn match_by_name(reference: &LabelTable, prediction: &LabelTable) -> (IdMap, LabelTable) {
     let mut map: IdMap = (0..=u16::MAX).collect();
     let mut names = reference.clone();
-    let mut free = (1..=u16::MAX).rev().filter(|id| reference.get(*id).is_none() && prediction.get(*id).is_none());
+    let mut free = (1..=u16::MAX)
+        .rev()
+        .filter(|id| reference.get(*id).is_none() && prediction.get(*id).is_none());
     for (id, entry) in prediction.iter() {
         if let Some(target) = reference.id_by_name(&entry.name) {
             map[usize::from(id)] = target;
         } else {
             let target = match reference.get(id) {
-                Some(e) if normalize_name(&e.name) != normalize_name(&entry.name) => free.next().unwrap_or(id),
+                Some(e) if normalize_name(&e.name) != normalize_name(&entry.name) => {
+                    free.next().unwrap_or(id)
+                }
                 _ => id,
             };
             map[usize::from(id)] = target;
@@ -128,7 +138,13 @@ pub fn match_by_name(reference: &LabelTable, prediction: &LabelTable) -> (IdMap,
 }
 
 /// Computes every organ's metrics for one pair; `pred_to_ref` renames prediction ids.
-pub fn evaluate(reference: &LabelMap, prediction: &LabelMap, names: &LabelTable, pred_to_ref: Option<&IdMap>, settings: &MetricsSettings) -> Result<CaseMetrics, MetricsError> {
+pub fn evaluate(
+    reference: &LabelMap,
+    prediction: &LabelMap,
+    names: &LabelTable,
+    pred_to_ref: Option<&IdMap>,
+    settings: &MetricsSettings,
+) -> Result<CaseMetrics, MetricsError> {
     let differences = reference.geometry.differences(&prediction.geometry);
     if !differences.is_empty() {
         return Err(MetricsError::Grid {
@@ -155,11 +171,24 @@ pub fn evaluate(reference: &LabelMap, prediction: &LabelMap, names: &LabelTable,
                 Convention::Flare22 => Convention::flare22_tolerance(&name),
                 _ => None,
             };
-            let tolerances: Vec<f64> = settings.tolerances.iter().copied().chain(organ_tolerance).collect();
+            let tolerances: Vec<f64> = settings
+                .tolerances
+                .iter()
+                .copied()
+                .chain(organ_tolerance)
+                .collect();
             let surface = match (settings.surface_metrics, overlap.bounding_box(id)) {
                 (true, Some(bbox)) => Some(
-                    surface::surface_distances(&reference.voxels, &prediction.voxels, id, pred_to_ref, bbox, spacing, settings.surface)
-                        .metrics(settings.surface, &tolerances),
+                    surface::surface_distances(
+                        &reference.voxels,
+                        &prediction.voxels,
+                        id,
+                        pred_to_ref,
+                        bbox,
+                        spacing,
+                        settings.surface,
+                    )
+                    .metrics(settings.surface, &tolerances),
                 ),
                 _ => None,
             };
@@ -183,7 +212,14 @@ pub fn evaluate(reference: &LabelMap, prediction: &LabelMap, names: &LabelTable,
                 .enumerate()
                 .map(|(i, &t)| {
                     let raw = surface.as_ref().map_or(nan, |s| s.nsd[i]);
-                    (t, if settings.surface_metrics { settings.convention.nsd(status, raw) } else { nan })
+                    (
+                        t,
+                        if settings.surface_metrics {
+                            settings.convention.nsd(status, raw)
+                        } else {
+                            nan
+                        },
+                    )
                 })
                 .collect();
             let nsd_organ = match (settings.convention, organ_tolerance) {
@@ -199,7 +235,11 @@ pub fn evaluate(reference: &LabelMap, prediction: &LabelMap, names: &LabelTable,
                 prediction_ml: counts.prediction as f64 * voxel_ml,
                 dice: defined.dice,
                 iou: defined.iou,
-                rvd: if counts.reference > 0 { (counts.prediction as f64 - counts.reference as f64) / counts.reference as f64 } else { nan },
+                rvd: if counts.reference > 0 {
+                    (counts.prediction as f64 - counts.reference as f64) / counts.reference as f64
+                } else {
+                    nan
+                },
                 hd_mm: keep_distances(defined.hd),
                 hd95_mm: keep_distances(defined.hd95),
                 assd_mm: keep_distances(defined.assd),

@@ -58,11 +58,20 @@ struct SliceCounts {
 impl SliceCounts {
     fn zeros(slices: usize, labels: usize) -> Self {
         let n = slices * labels;
-        SliceCounts { slices, reference: vec![0; n], prediction: vec![0; n], both: vec![0; n] }
+        SliceCounts {
+            slices,
+            reference: vec![0; n],
+            prediction: vec![0; n],
+            both: vec![0; n],
+        }
     }
 
     fn add(&mut self, other: &SliceCounts) {
-        for (a, b) in [(&mut self.reference, &other.reference), (&mut self.prediction, &other.prediction), (&mut self.both, &other.both)] {
+        for (a, b) in [
+            (&mut self.reference, &other.reference),
+            (&mut self.prediction, &other.prediction),
+            (&mut self.both, &other.both),
+        ] {
             a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         }
     }
@@ -92,17 +101,29 @@ pub type IdMap = Vec<u16>;
 impl OverlapCounts {
     /// Counts everything in one parallel pass. `pred_to_ref` renames prediction ids
     /// (index = prediction id) before comparing; `None` compares ids as they are.
-    pub fn compute(reference: &LabelVoxels, prediction: &LabelVoxels, pred_to_ref: Option<&IdMap>) -> Result<Self, MetricsError> {
+    pub fn compute(
+        reference: &LabelVoxels,
+        prediction: &LabelVoxels,
+        pred_to_ref: Option<&IdMap>,
+    ) -> Result<Self, MetricsError> {
         let shape = reference.shape();
         if shape != prediction.shape() {
             return Err(MetricsError::Shape(shape, prediction.shape()));
         }
         let (ids, lut_r, lut_p) = dense_ids(reference, prediction, pred_to_ref);
         let counts = match (reference, prediction) {
-            (LabelVoxels::U8(r), LabelVoxels::U8(p)) => pass(slice_of(r), slice_of(p), shape, &lut_r, &lut_p, ids.len()),
-            (LabelVoxels::U8(r), LabelVoxels::U16(p)) => pass(slice_of(r), slice_of(p), shape, &lut_r, &lut_p, ids.len()),
-            (LabelVoxels::U16(r), LabelVoxels::U8(p)) => pass(slice_of(r), slice_of(p), shape, &lut_r, &lut_p, ids.len()),
-            (LabelVoxels::U16(r), LabelVoxels::U16(p)) => pass(slice_of(r), slice_of(p), shape, &lut_r, &lut_p, ids.len()),
+            (LabelVoxels::U8(r), LabelVoxels::U8(p)) => {
+                pass(slice_of(r), slice_of(p), shape, &lut_r, &lut_p, ids.len())
+            }
+            (LabelVoxels::U8(r), LabelVoxels::U16(p)) => {
+                pass(slice_of(r), slice_of(p), shape, &lut_r, &lut_p, ids.len())
+            }
+            (LabelVoxels::U16(r), LabelVoxels::U8(p)) => {
+                pass(slice_of(r), slice_of(p), shape, &lut_r, &lut_p, ids.len())
+            }
+            (LabelVoxels::U16(r), LabelVoxels::U16(p)) => {
+                pass(slice_of(r), slice_of(p), shape, &lut_r, &lut_p, ids.len())
+            }
         };
         let (mut confusion, axes) = counts;
         let counted: u64 = confusion.iter().sum();
@@ -111,7 +132,13 @@ impl OverlapCounts {
         for (dense, &id) in ids.iter().enumerate() {
             index[usize::from(id)] = dense as u32;
         }
-        Ok(OverlapCounts { shape, ids, index, confusion, axes })
+        Ok(OverlapCounts {
+            shape,
+            ids,
+            index,
+            confusion,
+            axes,
+        })
     }
 
     /// Grid shape the counts were made on.
@@ -125,9 +152,11 @@ impl OverlapCounts {
             .ids
             .iter()
             .copied()
-            .filter(|&id| id != 0 && {
-                let c = self.label(id);
-                c.reference + c.prediction > 0
+            .filter(|&id| {
+                id != 0 && {
+                    let c = self.label(id);
+                    c.reference + c.prediction > 0
+                }
             })
             .collect();
         out.sort_unstable();
@@ -141,11 +170,17 @@ impl OverlapCounts {
 
     /// Whole-volume counts of one label.
     pub fn label(&self, id: u16) -> VoxelCounts {
-        let Some(l) = self.dense(id) else { return VoxelCounts::default() };
+        let Some(l) = self.dense(id) else {
+            return VoxelCounts::default();
+        };
         let n = self.ids.len();
         let reference = (0..n).map(|q| self.confusion[l * n + q]).sum();
         let prediction = (0..n).map(|g| self.confusion[g * n + l]).sum();
-        VoxelCounts { reference, prediction, both: self.confusion[l * n + l] }
+        VoxelCounts {
+            reference,
+            prediction,
+            both: self.confusion[l * n + l],
+        }
     }
 
     /// Voxels labelled `reference_id` in the reference and `prediction_id` in the prediction.
@@ -158,12 +193,18 @@ impl OverlapCounts {
 
     /// Counts of one label in one slice (`axis` 0, 1 or 2 of the voxel array).
     pub fn slice(&self, axis: usize, slice: usize, id: u16) -> VoxelCounts {
-        let (Some(l), Some(a)) = (self.dense(id), self.axes.get(axis)) else { return VoxelCounts::default() };
+        let (Some(l), Some(a)) = (self.dense(id), self.axes.get(axis)) else {
+            return VoxelCounts::default();
+        };
         if slice >= a.slices {
             return VoxelCounts::default();
         }
         let [r, p, b] = a.get(l, slice);
-        VoxelCounts { reference: u64::from(r), prediction: u64::from(p), both: u64::from(b) }
+        VoxelCounts {
+            reference: u64::from(r),
+            prediction: u64::from(p),
+            both: u64::from(b),
+        }
     }
 
     /// Dice of one label in one slice; `None` where the label is in neither.
@@ -180,14 +221,18 @@ impl OverlapCounts {
                 let [r, p, _] = a.get(l, *s);
                 r + p > 0
             };
-            out[axis] = [(0..a.slices).find(occupied)?, (0..a.slices).rev().find(occupied)?];
+            out[axis] = [
+                (0..a.slices).find(occupied)?,
+                (0..a.slices).rev().find(occupied)?,
+            ];
         }
         Some(out)
     }
 }
 
 fn slice_of<T>(a: &ndarray::Array3<T>) -> &[T] {
-    a.as_slice_memory_order().expect("label maps are contiguous (built by segscope)")
+    a.as_slice_memory_order()
+        .expect("label maps are contiguous (built by segscope)")
 }
 
 /// A label voxel type.
@@ -220,7 +265,11 @@ impl LabelValue for u16 {
 /// The dense label space: ids present in either map (after renaming), with
 /// lookup tables from raw values to dense indices. Two u8 maps compared id to id
 /// use the identity on 0..=255 and skip the histogram passes.
-fn dense_ids(reference: &LabelVoxels, prediction: &LabelVoxels, pred_to_ref: Option<&IdMap>) -> (Vec<u16>, Vec<u32>, Vec<u32>) {
+fn dense_ids(
+    reference: &LabelVoxels,
+    prediction: &LabelVoxels,
+    pred_to_ref: Option<&IdMap>,
+) -> (Vec<u16>, Vec<u32>, Vec<u32>) {
     if let (LabelVoxels::U8(_), LabelVoxels::U8(_), None) = (reference, prediction, pred_to_ref) {
         let identity: Vec<u32> = (0..256).collect();
         return ((0..256).collect(), identity.clone(), identity);
@@ -230,9 +279,14 @@ fn dense_ids(reference: &LabelVoxels, prediction: &LabelVoxels, pred_to_ref: Opt
             LabelVoxels::U8(a) => crate::volume::stats::histogram(slice_of(a), 256),
             LabelVoxels::U16(a) => crate::volume::stats::histogram(slice_of(a), 65536),
         };
-        h.iter().enumerate().filter(|&(id, &n)| n > 0 && id > 0).map(|(id, _)| id as u16).collect()
+        h.iter()
+            .enumerate()
+            .filter(|&(id, &n)| n > 0 && id > 0)
+            .map(|(id, _)| id as u16)
+            .collect()
     };
-    let rename = |id: u16| pred_to_ref.map_or(id, |m| m.get(usize::from(id)).copied().unwrap_or(id));
+    let rename =
+        |id: u16| pred_to_ref.map_or(id, |m| m.get(usize::from(id)).copied().unwrap_or(id));
     let mut ids: Vec<u16> = vec![0];
     ids.extend(present(reference));
     let pred_present = present(prediction);
@@ -264,7 +318,14 @@ struct ChunkCounts {
     z: SliceCounts,
 }
 
-fn pass<R: LabelValue, P: LabelValue>(r: &[R], p: &[P], shape: [usize; 3], lut_r: &[u32], lut_p: &[u32], n: usize) -> PassResult {
+fn pass<R: LabelValue, P: LabelValue>(
+    r: &[R],
+    p: &[P],
+    shape: [usize; 3],
+    lut_r: &[u32],
+    lut_p: &[u32],
+    n: usize,
+) -> PassResult {
     let [nx, ny, nz] = shape;
     let plane = nx * ny;
     // A few z-chunks per thread: each keeps its own counters, summed afterwards.
@@ -274,7 +335,12 @@ fn pass<R: LabelValue, P: LabelValue>(r: &[R], p: &[P], shape: [usize; 3], lut_r
         .into_par_iter()
         .map(|c| {
             let (k0, k1) = ((c * per_chunk).min(nz), ((c + 1) * per_chunk).min(nz));
-            let mut out = ChunkCounts { confusion: vec![0u64; n * n], x: SliceCounts::zeros(nx, n), y: SliceCounts::zeros(ny, n), z: SliceCounts::zeros(nz, n) };
+            let mut out = ChunkCounts {
+                confusion: vec![0u64; n * n],
+                x: SliceCounts::zeros(nx, n),
+                y: SliceCounts::zeros(ny, n),
+                z: SliceCounts::zeros(nz, n),
+            };
             // Per-row totals per label, flushed into the y and z counters at the row's end.
             let mut row = vec![[0u32; 3]; n];
             let mut touched: Vec<usize> = Vec::with_capacity(16);
@@ -300,9 +366,18 @@ fn pass<R: LabelValue, P: LabelValue>(r: &[R], p: &[P], shape: [usize; 3], lut_r
             (c, out)
         })
         .collect();
-    let mut total = ChunkCounts { confusion: vec![0u64; n * n], x: SliceCounts::zeros(nx, n), y: SliceCounts::zeros(ny, n), z: SliceCounts::zeros(nz, n) };
+    let mut total = ChunkCounts {
+        confusion: vec![0u64; n * n],
+        x: SliceCounts::zeros(nx, n),
+        y: SliceCounts::zeros(ny, n),
+        z: SliceCounts::zeros(nz, n),
+    };
     for (_, part) in partials {
-        total.confusion.iter_mut().zip(&part.confusion).for_each(|(a, b)| *a += b);
+        total
+            .confusion
+            .iter_mut()
+            .zip(&part.confusion)
+            .for_each(|(a, b)| *a += b);
         total.x.add(&part.x);
         total.y.add(&part.y);
         total.z.add(&part.z);
@@ -383,14 +458,24 @@ mod tests {
         }
         p[21] = 2;
         p[23] = 3;
-        (LabelVoxels::U8(VoxelData::from_vec([4, 3, 2], r)), LabelVoxels::U8(VoxelData::from_vec([4, 3, 2], p)))
+        (
+            LabelVoxels::U8(VoxelData::from_vec([4, 3, 2], r)),
+            LabelVoxels::U8(VoxelData::from_vec([4, 3, 2], p)),
+        )
     }
 
     #[test]
     fn counts_dice_and_confusion() {
         let (r, p) = maps();
         let o = OverlapCounts::compute(&r, &p, None).unwrap();
-        assert_eq!(o.label(1), VoxelCounts { reference: 4, prediction: 4, both: 3 });
+        assert_eq!(
+            o.label(1),
+            VoxelCounts {
+                reference: 4,
+                prediction: 4,
+                both: 3
+            }
+        );
         assert_eq!(o.label(1).dice(), Some(0.75));
         assert_eq!(o.label(1).iou(), Some(0.6));
         assert_eq!(o.label(3).dice(), Some(0.0));
@@ -405,11 +490,25 @@ mod tests {
     fn per_slice_counts_on_every_axis_and_bounding_boxes() {
         let (r, p) = maps();
         let o = OverlapCounts::compute(&r, &p, None).unwrap();
-        assert_eq!(o.slice(2, 0, 1), VoxelCounts { reference: 4, prediction: 4, both: 3 });
+        assert_eq!(
+            o.slice(2, 0, 1),
+            VoxelCounts {
+                reference: 4,
+                prediction: 4,
+                both: 3
+            }
+        );
         assert_eq!(o.slice(2, 1, 1), VoxelCounts::default());
         assert_eq!(o.slice_dice(0, 0, 1), Some(0.0)); // x=0: ref at (0,0,0), pred at (0,1,0)
         assert_eq!(o.slice_dice(0, 1, 1), Some(1.0));
-        assert_eq!(o.slice(1, 2, 2), VoxelCounts { reference: 2, prediction: 1, both: 1 });
+        assert_eq!(
+            o.slice(1, 2, 2),
+            VoxelCounts {
+                reference: 2,
+                prediction: 1,
+                both: 1
+            }
+        );
         assert_eq!(o.bounding_box(1), Some([[0, 3], [0, 1], [0, 0]]));
         assert_eq!(o.bounding_box(9), None);
     }
@@ -420,7 +519,14 @@ mod tests {
         let mut rename: IdMap = (0..=u16::MAX).collect();
         rename[3] = 2; // the prediction's 3 is the reference's 2
         let o = OverlapCounts::compute(&r, &p, Some(&rename)).unwrap();
-        assert_eq!(o.label(2), VoxelCounts { reference: 2, prediction: 2, both: 1 });
+        assert_eq!(
+            o.label(2),
+            VoxelCounts {
+                reference: 2,
+                prediction: 2,
+                both: 1
+            }
+        );
         assert_eq!(o.present_labels(), vec![1, 2]);
     }
 }

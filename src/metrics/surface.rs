@@ -7,6 +7,8 @@
 //!   6-neighbour outside the mask), unweighted, exact EDT; HD95 is one percentile of
 //!   both directions pooled, ASSD the pooled mean.
 
+use rayon::prelude::*;
+
 use super::edt::squared_edt;
 use super::numpy_sum::{mean, pairwise_sum, percentile_linear};
 use super::overlap::IdMap;
@@ -27,8 +29,12 @@ impl SurfaceDefinition {
     /// The name written into exports.
     pub fn describe(self) -> &'static str {
         match self {
-            SurfaceDefinition::Deepmind => "deepmind (surface-distance: area-weighted corner surfels, directed HD95 max)",
-            SurfaceDefinition::Medpy => "medpy (boundary voxel centres, 6-connectivity, pooled HD95 with linear interpolation)",
+            SurfaceDefinition::Deepmind => {
+                "deepmind (surface-distance: area-weighted corner surfels, directed HD95 max)"
+            }
+            SurfaceDefinition::Medpy => {
+                "medpy (boundary voxel centres, 6-connectivity, pooled HD95 with linear interpolation)"
+            }
         }
     }
 }
@@ -74,24 +80,58 @@ struct CroppedMasks {
     prediction: Vec<bool>,
 }
 
-fn crop(reference: &LabelVoxels, prediction: &LabelVoxels, id: u16, pred_to_ref: Option<&IdMap>, bbox: [[usize; 2]; 3]) -> CroppedMasks {
+fn crop(
+    reference: &LabelVoxels,
+    prediction: &LabelVoxels,
+    id: u16,
+    pred_to_ref: Option<&IdMap>,
+    bbox: [[usize; 2]; 3],
+) -> CroppedMasks {
     let size = [0, 1, 2].map(|a| bbox[a][1] - bbox[a][0] + 1);
-    let n = size.iter().product();
-    let mut r = vec![false; n];
-    let mut p = vec![false; n];
     let rename = |v: u16| pred_to_ref.map_or(v, |m| m.get(usize::from(v)).copied().unwrap_or(v));
-    let mut at = 0;
-    for k in bbox[2][0]..=bbox[2][1] {
-        for j in bbox[1][0]..=bbox[1][1] {
-            for i in bbox[0][0]..=bbox[0][1] {
-                let ijk = [i, j, k];
-                r[at] = reference.get(ijk) == Some(id);
-                p[at] = prediction.get(ijk).map(rename) == Some(id);
-                at += 1;
+    // Which raw prediction values mean `id` (several, when prediction ids are renamed).
+    let mut pred_matches = vec![false; 65536];
+    for raw in 0..=u16::MAX {
+        pred_matches[usize::from(raw)] = rename(raw) == id;
+    }
+    let mut ref_matches = vec![false; 65536];
+    ref_matches[usize::from(id)] = true;
+    CroppedMasks {
+        size,
+        reference: crop_mask(reference, &ref_matches, bbox),
+        prediction: crop_mask(prediction, &pred_matches, bbox),
+    }
+}
+
+fn crop_mask(map: &LabelVoxels, matches: &[bool], bbox: [[usize; 2]; 3]) -> Vec<bool> {
+    fn rows<T: Copy>(
+        a: &ndarray::Array3<T>,
+        bbox: [[usize; 2]; 3],
+        to_index: impl Fn(T) -> usize,
+        matches: &[bool],
+    ) -> Vec<bool> {
+        let s = a.shape();
+        let data = a
+            .as_slice_memory_order()
+            .expect("label maps are contiguous (built by segscope)");
+        let mut out = Vec::with_capacity(
+            (bbox[0][1] - bbox[0][0] + 1)
+                * (bbox[1][1] - bbox[1][0] + 1)
+                * (bbox[2][1] - bbox[2][0] + 1),
+        );
+        for k in bbox[2][0]..=bbox[2][1] {
+            for j in bbox[1][0]..=bbox[1][1] {
+                let start = bbox[0][0] + s[0] * (j + s[1] * k);
+                let row = &data[start..start + bbox[0][1] - bbox[0][0] + 1];
+                out.extend(row.iter().map(|&v| matches[to_index(v)]));
             }
         }
+        out
     }
-    CroppedMasks { size, reference: r, prediction: p }
+    match map {
+        LabelVoxels::U8(a) => rows(a, bbox, usize::from, matches),
+        LabelVoxels::U16(a) => rows(a, bbox, usize::from, matches),
+    }
 }
 
 /// Surface distances of label `id` inside `bbox` (the union of both masks' boxes).
@@ -104,52 +144,168 @@ pub fn surface_distances(
     spacing: [f64; 3],
     definition: SurfaceDefinition,
 ) -> SurfaceDistances {
-    let t0 = std::time::Instant::now();
     let masks = crop(reference, prediction, id, pred_to_ref, bbox);
-    let t_crop = t0.elapsed();
     let (grid, ref_sites, ref_areas, pred_sites, pred_areas) = match definition {
         SurfaceDefinition::Deepmind => {
-            let areas = code_areas(spacing);
+            let table = code_areas(spacing);
             let (grid, rc) = corner_codes(&masks.reference, masks.size);
             let (_, pc) = corner_codes(&masks.prediction, masks.size);
             let border = |c: &u8| *c != 0 && *c != 255;
             let rs: Vec<bool> = rc.iter().map(border).collect();
             let ps: Vec<bool> = pc.iter().map(border).collect();
-            let ra: Vec<f64> = rc.iter().map(|&c| areas[usize::from(c)]).collect();
-            let pa: Vec<f64> = pc.iter().map(|&c| areas[usize::from(c)]).collect();
-            (grid, rs, ra, ps, pa)
+            (
+                grid,
+                rs,
+                Areas::ByCode(rc, Box::new(table)),
+                ps,
+                Areas::ByCode(pc, Box::new(table)),
+            )
         }
         SurfaceDefinition::Medpy => {
             let rs = inner_boundary(&masks.reference, masks.size);
             let ps = inner_boundary(&masks.prediction, masks.size);
-            let ones = vec![1.0; rs.len()];
-            (masks.size, rs, ones.clone(), ps, ones)
+            (masks.size, rs, Areas::Unit, ps, Areas::Unit)
         }
     };
-    let t_codes = t0.elapsed();
     let to_pred = directed(&ref_sites, &ref_areas, &pred_sites, grid, spacing);
     let to_ref = directed(&pred_sites, &pred_areas, &ref_sites, grid, spacing);
-    if std::env::var_os("SEGSCOPE_PROFILE").is_some() {
-        eprintln!("label {id}: grid {grid:?} crop {:?} codes {:?} directed {:?}", t_crop, t_codes - t_crop, t0.elapsed() - t_codes);
+    SurfaceDistances {
+        reference_to_prediction: to_pred,
+        prediction_to_reference: to_ref,
     }
-    SurfaceDistances { reference_to_prediction: to_pred, prediction_to_reference: to_ref }
+}
+
+/// The area each surface site stands for.
+enum Areas {
+    /// DeepMind: looked up from the site's neighbourhood code (codes, area per code).
+    ByCode(Vec<u8>, Box<[f64; 256]>),
+    /// MedPy: every boundary voxel counts once.
+    Unit,
+}
+
+impl Areas {
+    fn at(&self, index: usize) -> f64 {
+        match self {
+            Areas::ByCode(codes, table) => table[usize::from(codes[index])],
+            Areas::Unit => 1.0,
+        }
+    }
 }
 
 /// Distances from every `from` site to the nearest `to` site, with the sites' areas,
 /// sorted by (distance, area) as surface-distance sorts them.
-fn directed(from: &[bool], areas: &[f64], to: &[bool], grid: [usize; 3], spacing: [f64; 3]) -> DirectedDistances {
-    if !from.iter().any(|&b| b) {
-        return DirectedDistances::default();
-    }
-    let d2 = if to.iter().any(|&b| b) { Some(squared_edt(to, grid, spacing)) } else { None };
-    let mut pairs: Vec<(f64, f64)> = from
+///
+/// Most surface points lie close to the other surface, so each is first looked up
+/// in a ball of offsets sorted by exact distance: the first site met is the nearest.
+/// Only when some point has no site within the ball is the full EDT computed. Both
+/// ways give the same bits: squared distances are summed in the EDT's order.
+fn directed(
+    from: &[bool],
+    areas: &Areas,
+    to: &[bool],
+    grid: [usize; 3],
+    spacing: [f64; 3],
+) -> DirectedDistances {
+    let sites: Vec<usize> = from
         .iter()
         .enumerate()
         .filter(|&(_, &b)| b)
-        .map(|(at, _)| (d2.as_ref().map_or(f64::INFINITY, |d| d[at].sqrt()), areas[at]))
+        .map(|(at, _)| at)
         .collect();
+    if sites.is_empty() {
+        return DirectedDistances::default();
+    }
+    let mut pairs: Vec<(f64, f64)> = if to.iter().any(|&b| b) {
+        let offsets = ball_offsets(spacing, grid);
+        let near: Vec<Option<f64>> = sites
+            .par_iter()
+            .map(|&at| nearest_in_ball(at, to, grid, &offsets))
+            .collect();
+        let full = near
+            .iter()
+            .any(Option::is_none)
+            .then(|| squared_edt(to, grid, spacing));
+        sites
+            .iter()
+            .zip(near)
+            .map(|(&at, d2)| {
+                let d2 = d2.unwrap_or_else(|| full.as_ref().map_or(f64::INFINITY, |f| f[at]));
+                (d2.sqrt(), areas.at(at))
+            })
+            .collect()
+    } else {
+        sites
+            .iter()
+            .map(|&at| (f64::INFINITY, areas.at(at)))
+            .collect()
+    };
     pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    DirectedDistances { distances: pairs.iter().map(|p| p.0).collect(), areas: pairs.iter().map(|p| p.1).collect() }
+    DirectedDistances {
+        distances: pairs.iter().map(|p| p.0).collect(),
+        areas: pairs.iter().map(|p| p.1).collect(),
+    }
+}
+
+/// Radius of the ball searched before falling back to the EDT, in voxels of the
+/// coarsest axis (so at least this many voxels on every axis).
+const BALL_VOXELS: f64 = 2.0;
+
+/// Voxel offsets within the ball, with their squared distances (summed in the EDT's
+/// order: k, then i, then j), nearest first.
+fn ball_offsets(spacing: [f64; 3], grid: [usize; 3]) -> Vec<([isize; 3], f64)> {
+    let radius = BALL_VOXELS * spacing.iter().copied().fold(0.0, f64::max);
+    let reach = [0, 1, 2].map(|a| ((radius / spacing[a]).floor() as isize).min(grid[a] as isize));
+    let sq = spacing.map(|s| s * s);
+    let mut out = Vec::new();
+    for dk in -reach[2]..=reach[2] {
+        for dj in -reach[1]..=reach[1] {
+            for di in -reach[0]..=reach[0] {
+                let d2 = squared(di, dj, dk, sq);
+                if d2 <= radius * radius * (1.0 + 1e-12) {
+                    out.push(([di, dj, dk], d2));
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.1.total_cmp(&b.1));
+    out
+}
+
+/// Squared distance of a voxel offset, rounded exactly as [`squared_edt`] rounds it.
+#[inline]
+fn squared(di: isize, dj: isize, dk: isize, sq: [f64; 3]) -> f64 {
+    let (di, dj, dk) = (
+        di.unsigned_abs() as f64,
+        dj.unsigned_abs() as f64,
+        dk.unsigned_abs() as f64,
+    );
+    let along_k = dk * dk * sq[2];
+    let with_i = sq[0] * di * di + along_k;
+    sq[1] * dj * dj + with_i
+}
+
+/// The squared distance to the nearest `to` site within the ball, or `None`.
+fn nearest_in_ball(
+    at: usize,
+    to: &[bool],
+    grid: [usize; 3],
+    offsets: &[([isize; 3], f64)],
+) -> Option<f64> {
+    let (i, j, k) = (
+        (at % grid[0]) as isize,
+        ((at / grid[0]) % grid[1]) as isize,
+        (at / (grid[0] * grid[1])) as isize,
+    );
+    offsets.iter().find_map(|&([di, dj, dk], d2)| {
+        let (a, b, c) = (i + di, j + dj, k + dk);
+        let inside = a >= 0
+            && b >= 0
+            && c >= 0
+            && (a as usize) < grid[0]
+            && (b as usize) < grid[1]
+            && (c as usize) < grid[2];
+        (inside && to[a as usize + grid[0] * (b as usize + grid[1] * c as usize)]).then_some(d2)
+    })
 }
 
 /// Surfel area (mm²) of each neighbourhood code at this spacing.
@@ -159,7 +315,11 @@ fn code_areas(spacing: [f64; 3]) -> [f64; 256] {
         out[code] = normals
             .iter()
             .map(|n| {
-                let v = [n[0] * spacing[1] * spacing[2], n[1] * spacing[0] * spacing[2], n[2] * spacing[0] * spacing[1]];
+                let v = [
+                    n[0] * spacing[1] * spacing[2],
+                    n[1] * spacing[0] * spacing[2],
+                    n[2] * spacing[0] * spacing[1],
+                ];
                 (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
             })
             .sum();
@@ -244,12 +404,23 @@ fn directed_percentile(d: &DirectedDistances, percent: f64) -> f64 {
 }
 
 fn weighted_sum(d: &DirectedDistances) -> f64 {
-    let products: Vec<f64> = d.distances.iter().zip(&d.areas).map(|(x, a)| x * a).collect();
+    let products: Vec<f64> = d
+        .distances
+        .iter()
+        .zip(&d.areas)
+        .map(|(x, a)| x * a)
+        .collect();
     pairwise_sum(&products)
 }
 
 fn area_within(d: &DirectedDistances, tolerance: f64) -> f64 {
-    let within: Vec<f64> = d.distances.iter().zip(&d.areas).filter(|(x, _)| **x <= tolerance).map(|(_, a)| *a).collect();
+    let within: Vec<f64> = d
+        .distances
+        .iter()
+        .zip(&d.areas)
+        .filter(|(x, _)| **x <= tolerance)
+        .map(|(_, a)| *a)
+        .collect();
     pairwise_sum(&within)
 }
 
@@ -263,7 +434,11 @@ impl SurfaceDistances {
             .iter()
             .map(|&t| {
                 let total = ag + ap;
-                if total > 0.0 { (area_within(g, t) + area_within(p, t)) / total } else { f64::NAN }
+                if total > 0.0 {
+                    (area_within(g, t) + area_within(p, t)) / total
+                } else {
+                    f64::NAN
+                }
             })
             .collect();
         match definition {
@@ -273,20 +448,36 @@ impl SurfaceDistances {
                 SurfaceMetrics {
                     hd: directed_percentile(g, 100.0).max(directed_percentile(p, 100.0)),
                     hd95: directed_percentile(g, 95.0).max(directed_percentile(p, 95.0)),
-                    assd: if both { (weighted_sum(g) + weighted_sum(p)) / (ag + ap) } else { f64::INFINITY },
-                    masd: if both { 0.5 * (asd_g + asd_p) } else { f64::INFINITY },
+                    assd: if both {
+                        (weighted_sum(g) + weighted_sum(p)) / (ag + ap)
+                    } else {
+                        f64::INFINITY
+                    },
+                    masd: if both {
+                        0.5 * (asd_g + asd_p)
+                    } else {
+                        f64::INFINITY
+                    },
                     nsd,
                 }
             }
             SurfaceDefinition::Medpy => {
                 if !both {
-                    return SurfaceMetrics { hd: f64::INFINITY, hd95: f64::INFINITY, assd: f64::INFINITY, masd: f64::INFINITY, nsd };
+                    return SurfaceMetrics {
+                        hd: f64::INFINITY,
+                        hd95: f64::INFINITY,
+                        assd: f64::INFINITY,
+                        masd: f64::INFINITY,
+                        nsd,
+                    };
                 }
                 // MedPy's hd95(result, reference) pools hd1 = result→reference then hd2.
-                let mut pooled: Vec<f64> = p.distances.iter().chain(&g.distances).copied().collect();
+                let mut pooled: Vec<f64> =
+                    p.distances.iter().chain(&g.distances).copied().collect();
                 pooled.sort_by(f64::total_cmp);
                 // MedPy 0.5's assd is the mean of both directions' distances pooled.
-                let unsorted_pool: Vec<f64> = p.distances.iter().chain(&g.distances).copied().collect();
+                let unsorted_pool: Vec<f64> =
+                    p.distances.iter().chain(&g.distances).copied().collect();
                 SurfaceMetrics {
                     hd: g.distances[g.distances.len() - 1].max(p.distances[p.distances.len() - 1]),
                     hd95: percentile_linear(&pooled, 95.0),
