@@ -14,9 +14,10 @@ use rayon::prelude::*;
 use crate::dataset::nifti_stem;
 use crate::labels::{LabelTable, Preset, from_nifti_extensions};
 use crate::metrics::export::{CaseEntry, Summary, case_entry, csv_header, csv_number, csv_row};
+use crate::metrics::regions::ErrorRegion;
 use crate::metrics::{
-    CaseMetrics, Convention, IdMap, LabelMetrics, MetricsSettings, SurfaceDefinition, evaluate,
-    match_by_name,
+    CaseMetrics, Convention, IdMap, LabelMetrics, MetricsSettings, SurfaceDefinition,
+    case_error_regions, evaluate, match_by_name,
 };
 use crate::volume::LabelMap;
 
@@ -66,12 +67,16 @@ pub struct MetricsArgs {
     /// Overlap metrics only (no HD, HD95, ASSD, NSD).
     #[arg(long)]
     pub no_surface: bool,
-    /// Write one row per case × organ to this CSV file.
+    /// Write one row per case × organ to this CSV file (`-` for standard output).
     #[arg(long, value_name = "PATH")]
     pub csv: Option<PathBuf>,
-    /// Write the JSON summary (nnU-Net summary.json shape) to this file.
+    /// Write the JSON summary (nnU-Net summary.json shape) to this file (`-` for standard output).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
+    /// Write every organ's connected false-positive and false-negative regions
+    /// (26-connectivity: size, bounding box, centroid, largest slice) to this CSV file.
+    #[arg(long, value_name = "PATH")]
+    pub regions: Option<PathBuf>,
     /// Evaluate only the K-th of N equal slices of the sorted case list (for job arrays).
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(usize, usize)>,
@@ -250,21 +255,29 @@ struct CaseResult {
     pair: Pair,
     metrics: CaseMetrics,
     renamed: bool,
+    regions: Vec<ErrorRegion>,
 }
 
 fn evaluate_pair(
     args: &MetricsArgs,
     settings: &MetricsSettings,
     pair: &Pair,
+    want_regions: bool,
 ) -> Result<CaseResult> {
     let reference = LabelMap::load(&pair.reference)?;
     let prediction = LabelMap::load(&pair.prediction)?;
     let (names, rename) = label_names(args, &reference, &prediction)?;
     let metrics = evaluate(&reference, &prediction, &names, rename.as_ref(), settings)?;
+    let regions = if want_regions {
+        case_error_regions(&reference, &prediction, &metrics, rename.as_ref())
+    } else {
+        Vec::new()
+    };
     Ok(CaseResult {
         pair: pair.clone(),
         metrics,
         renamed: rename.is_some(),
+        regions,
     })
 }
 
@@ -282,7 +295,9 @@ fn run_pairs(
     let results: Vec<Result<CaseResult>> = pairs
         .par_iter()
         .map(|pair| {
-            let r = evaluate_pair(args, settings, pair);
+            let want_regions =
+                args.regions.is_some() || (single && args.csv.is_none() && args.json.is_none());
+            let r = evaluate_pair(args, settings, pair, want_regions);
             progress.tick(
                 done.fetch_add(1, Ordering::Relaxed) + 1,
                 &pair.case,
@@ -331,6 +346,44 @@ fn run_pairs(
     }
     if let Some(path) = &args.json {
         write_atomically(path, &serde_json::to_vec_pretty(&summary)?)?;
+    }
+    if let Some(path) = &args.regions {
+        let mut text = String::from(
+            "case,label_id,label_name,kind,voxels,volume_ml,i_min,i_max,j_min,j_max,k_min,k_max,centroid_i,centroid_j,centroid_k,largest_slice_i,largest_slice_j,largest_slice_k\n",
+        );
+        for c in &ok {
+            for r in &c.regions {
+                let name = c
+                    .metrics
+                    .labels
+                    .iter()
+                    .find(|m| m.label_id == r.label_id)
+                    .map_or(String::new(), |m| m.label_name.clone());
+                let b = r.bbox;
+                text.push_str(&format!(
+                    "{},{},{},{},{},{},{},{},{},{},{},{},{:.2},{:.2},{:.2},{},{},{}\n",
+                    c.pair.case,
+                    r.label_id,
+                    name.replace(',', ";"),
+                    r.kind.as_str(),
+                    r.voxels,
+                    csv_number(r.volume_ml),
+                    b[0][0],
+                    b[0][1],
+                    b[1][0],
+                    b[1][1],
+                    b[2][0],
+                    b[2][1],
+                    r.centroid[0],
+                    r.centroid[1],
+                    r.centroid[2],
+                    r.largest_slice[0],
+                    r.largest_slice[1],
+                    r.largest_slice[2]
+                ));
+            }
+        }
+        write_atomically(path, text.as_bytes())?;
     }
     if args.csv.is_none() && args.json.is_none() {
         if single {
@@ -401,6 +454,21 @@ fn case_table(c: &CaseResult, settings: &MetricsSettings) -> String {
     ));
     for m in &c.metrics.labels {
         out.push_str(&row_text(m));
+    }
+    if !c.regions.is_empty() {
+        out.push_str("largest error regions (voxel index i, j, k; slice where largest):\n");
+        for r in c.regions.iter().take(8) {
+            let name = c
+                .metrics
+                .labels
+                .iter()
+                .find(|m| m.label_id == r.label_id)
+                .map_or(String::new(), |m| m.label_name.clone());
+            out.push_str(&format!(
+                "  {:<15} {:<24} {:>9.2} ml  {:>7} voxels  centroid ({:.0}, {:.0}, {:.0})  largest at k = {}\n",
+                r.kind.as_str(), truncate(&name, 24), r.volume_ml, r.voxels, r.centroid[0], r.centroid[1], r.centroid[2], r.largest_slice[2]
+            ));
+        }
     }
     out
 }
@@ -498,6 +566,10 @@ fn summary_table(s: &Summary, settings: &MetricsSettings) -> String {
 /// Writes through a temporary file in the same folder, then renames, so a reader
 /// never sees half a file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    if path == Path::new("-") {
+        std::io::stdout().write_all(bytes)?;
+        return Ok(());
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -6,6 +6,7 @@ mod edt;
 pub mod export;
 mod numpy_sum;
 pub mod overlap;
+pub mod regions;
 pub mod surface;
 mod surfel_normals;
 
@@ -124,14 +125,23 @@ pub fn match_by_name(reference: &LabelTable, prediction: &LabelTable) -> (IdMap,
         if let Some(target) = reference.id_by_name(&entry.name) {
             map[usize::from(id)] = target;
         } else {
-            let target = match reference.get(id) {
-                Some(e) if normalize_name(&e.name) != normalize_name(&entry.name) => {
-                    free.next().unwrap_or(id)
-                }
-                _ => id,
+            // The reference uses this number for another organ: move it to a free
+            // id and say which prediction id it was.
+            let (target, name) = match reference.get(id) {
+                Some(e) if normalize_name(&e.name) != normalize_name(&entry.name) => (
+                    free.next().unwrap_or(id),
+                    format!("{} (prediction id {id})", entry.name),
+                ),
+                _ => (id, entry.name.clone()),
             };
             map[usize::from(id)] = target;
-            names.insert_entry(target, entry.clone());
+            names.insert_entry(
+                target,
+                crate::labels::LabelEntry {
+                    name,
+                    ..entry.clone()
+                },
+            );
         }
     }
     (map, names)
@@ -251,4 +261,95 @@ pub fn evaluate(
         })
         .collect();
     Ok(CaseMetrics { labels, overlap })
+}
+
+/// The error regions of every evaluated organ of a case, largest first.
+pub fn case_error_regions(
+    reference: &LabelMap,
+    prediction: &LabelMap,
+    metrics: &CaseMetrics,
+    pred_to_ref: Option<&IdMap>,
+) -> Vec<regions::ErrorRegion> {
+    let voxel_ml = reference.geometry.voxel_volume_ml();
+    let mut out: Vec<regions::ErrorRegion> = metrics
+        .labels
+        .par_iter()
+        .filter_map(|m| {
+            metrics
+                .overlap
+                .bounding_box(m.label_id)
+                .map(|bbox| (m.label_id, bbox))
+        })
+        .flat_map_iter(|(id, bbox)| {
+            regions::error_regions(
+                &reference.voxels,
+                &prediction.voxels,
+                id,
+                pred_to_ref,
+                bbox,
+                voxel_ml,
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| b.voxels.cmp(&a.voxels).then(a.label_id.cmp(&b.label_id)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::volume::{Geometry, LabelVoxels, VoxelData};
+
+    fn map(values: Vec<u8>) -> LabelMap {
+        let affine = [
+            [1.5, 0., 0., 0.],
+            [0., 1.5, 0., 0.],
+            [0., 0., 2.0, 0.],
+            [0., 0., 0., 1.],
+        ];
+        LabelMap {
+            source: crate::demo::phantom_case().images[0].1.source.clone(),
+            geometry: Geometry::new([4, 4, 4], affine),
+            voxels: LabelVoxels::U8(VoxelData::from_vec([4, 4, 4], values)),
+        }
+    }
+
+    #[test]
+    fn empty_maps_give_defined_results_under_every_convention() {
+        let (r, p) = (map(vec![0; 64]), map(vec![0; 64]));
+        let names = LabelTable::empty("");
+        let mut settings = MetricsSettings::new(Convention::Nnunet);
+        assert!(
+            evaluate(&r, &p, &names, None, &settings)
+                .unwrap()
+                .labels
+                .is_empty()
+        );
+        settings.labels = Some(vec![1]);
+        let m = &evaluate(&r, &p, &names, None, &settings).unwrap().labels[0];
+        assert_eq!(m.status, Status::BothAbsent);
+        assert!(m.dice.is_nan() && m.hd95_mm.is_nan() && m.nsd[0].1.is_nan());
+        settings.convention = Convention::Flare22;
+        let m = &evaluate(&r, &p, &names, None, &settings).unwrap().labels[0];
+        assert_eq!((m.dice, m.nsd[0].1), (1.0, 1.0));
+    }
+
+    #[test]
+    fn a_hallucinated_organ_is_absent_in_reference_with_zero_scores() {
+        let mut values = vec![0u8; 64];
+        values[21] = 7;
+        let (r, p) = (map(vec![0; 64]), map(values));
+        let m = &evaluate(
+            &r,
+            &p,
+            &LabelTable::empty(""),
+            None,
+            &MetricsSettings::new(Convention::Word),
+        )
+        .unwrap()
+        .labels[0];
+        assert_eq!((m.label_id, m.status), (7, Status::AbsentInReference));
+        assert_eq!((m.dice, m.hd95_mm, m.nsd[0].1), (0.0, 50.0, 0.0));
+        assert_eq!(m.label_name, "label 7");
+    }
 }
