@@ -98,6 +98,15 @@ fn source(name: &str, disk_type: DiskType) -> SourceFile {
     }
 }
 
+/// Deterministic pseudo-random noise per voxel (SplitMix64 of the index): no patterns.
+fn noise_hash(i: usize, j: usize, k: usize) -> u64 {
+    let mut z = (i as u64) | ((j as u64) << 21) | ((k as u64) << 42);
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 fn inside(o: &Organ, p: [f64; 3], shift: [f64; 3], scale: f64) -> bool {
     (0..3)
         .map(|a| ((p[a] - o.centre[a] - shift[a]) / (o.radii[a] * scale)).powi(2))
@@ -121,7 +130,7 @@ pub fn phantom_case() -> Case {
                 let body = (p[0] / 115.0).powi(2) + (p[1] / 90.0).powi(2) <= 1.0;
                 let spine = (p[0] / 14.0).powi(2) + ((p[1] + 70.0) / 14.0).powi(2) <= 1.0;
                 let organ = ORGANS.iter().find(|o| inside(o, p, [0.0; 3], 1.0));
-                let noise = (((i * 7919 + j * 104_729 + k * 1_299_709) % 41) as i16) - 20;
+                let noise = (noise_hash(i, j, k) % 41) as i16 - 20;
                 let hu = match (body, spine, organ) {
                     (false, _, _) => -1000,
                     (true, true, _) => 700,

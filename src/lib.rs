@@ -15,5 +15,9 @@ pub mod demo;
 pub mod labels;
 /// Metrics: exact overlap (volume and per slice), DeepMind and MedPy surface distances, conventions.
 pub mod metrics;
+/// GPU rendering (wgpu only): 3D textures, the slice shader, offscreen views.
+pub mod render;
+/// The viewer (egui/eframe): state, panels, interaction.
+pub mod ui;
 /// NIfTI reading, fast gunzip, native-typed voxels, geometry and orientation.
 pub mod volume;

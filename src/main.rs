@@ -10,7 +10,13 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::Info(args)) => info::run(args),
         Some(Command::Metrics(args)) => metrics::run(args),
-        None => segscope::cli::demo::run(),
+        None => segscope::ui::run(segscope::ui::OpenRequest {
+            images: cli.open.images.clone(),
+            reference: cli.open.reference.clone(),
+            predictions: cli.open.predictions.clone(),
+            difference: cli.open.difference,
+            overlay: cli.open.overlay,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

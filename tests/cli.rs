@@ -227,8 +227,8 @@ fn a_dataset_folder_pairs_cases_and_lists_what_does_not_pair() {
 }
 
 #[test]
-fn no_subcommand_describes_the_demo_case() {
-    let out = segscope(&[]);
+fn info_describes_the_demo_case() {
+    let out = segscope(&["info", "--demo"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("demo phantom"), "{stdout}");

@@ -52,12 +52,18 @@ pub struct InfoArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Describe the built-in demo case (the phantom the viewer opens by default).
+    #[arg(long)]
+    pub demo: bool,
     #[command(flatten)]
     pub labels: LabelArgs,
 }
 
 /// Runs `segscope info`; returns an error when any file failed (after reporting the rest).
 pub fn run(args: &InfoArgs) -> Result<()> {
+    if args.demo {
+        return super::demo::run();
+    }
     if let Some(root) = &args.dataset {
         return describe_dataset(root, &args.prediction_dirs, args.json);
     }

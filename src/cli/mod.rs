@@ -25,6 +25,29 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Files for the viewer.
+    #[command(flatten)]
+    pub open: OpenArgs,
+}
+
+/// What the viewer opens.
+#[derive(Debug, Clone, Args, Default)]
+pub struct OpenArgs {
+    /// Image(s) of the case to open (several for CT + MR channels); none opens the demo.
+    #[arg(value_name = "IMAGE")]
+    pub images: Vec<PathBuf>,
+    /// Reference label map.
+    #[arg(long, value_name = "LABELS")]
+    pub reference: Option<PathBuf>,
+    /// Predicted label map (repeatable).
+    #[arg(long = "prediction", value_name = "LABELS")]
+    pub predictions: Vec<PathBuf>,
+    /// Start in difference mode (agreement tinted, misses red, additions blue, confusions yellow).
+    #[arg(long)]
+    pub difference: bool,
+    /// How both label layers start: fill, outline or both.
+    #[arg(long, value_enum)]
+    pub overlay: Option<crate::ui::app::Overlay>,
 }
 
 /// Subcommands.

@@ -1,0 +1,660 @@
+//! The eframe application: three linked views, label panel, status bar; cases load
+//! on a worker thread and a failed load leaves the open case on screen.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, channel};
+
+use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
+
+use super::gpu_view::{ViewCallback, ViewerGpu};
+use super::state::{CT_PRESETS, ViewerState};
+use crate::case::{Case, CaseFiles, NamedFile};
+use crate::labels::{LabelTable, Preset};
+use crate::render::view::screen_axes;
+use crate::render::{CaseTextures, DisplayMode, ViewParams, view_mapping};
+
+/// What to open at start.
+#[derive(Debug, Clone, Default)]
+pub struct OpenRequest {
+    /// Image files (channels).
+    pub images: Vec<PathBuf>,
+    /// Reference label map.
+    pub reference: Option<PathBuf>,
+    /// Prediction label maps.
+    pub predictions: Vec<PathBuf>,
+    /// Start in difference mode.
+    pub difference: bool,
+    /// How both layers start.
+    pub overlay: Option<Overlay>,
+}
+
+/// How a label layer is drawn at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Overlay {
+    /// Filled regions.
+    Fill,
+    /// Outlines only.
+    Outline,
+    /// Both.
+    Both,
+}
+
+/// Settings kept between runs.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Settings {
+    reference_style: crate::render::LayerStyle,
+    prediction_style: crate::render::LayerStyle,
+    mode: DisplayMode,
+    radiological: bool,
+}
+
+const SETTINGS_KEY: &str = "segscope-settings";
+
+type Loaded = Result<(Case, LabelTable), String>;
+
+/// The viewer application.
+pub struct SegscopeApp {
+    state: Option<ViewerState>,
+    loading: Option<(String, Receiver<Loaded>)>,
+    error: Option<String>,
+    settings: Option<Settings>,
+    palette_dirty: bool,
+    start: (bool, Option<Overlay>),
+}
+
+fn load_in_background(request: OpenRequest) -> Receiver<Loaded> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let result = if request.images.is_empty() && request.reference.is_none() {
+            Ok((crate::demo::phantom_case(), Preset::Word.table()))
+        } else {
+            let files = CaseFiles {
+                name: request
+                    .images
+                    .first()
+                    .or(request.reference.as_ref())
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                images: request
+                    .images
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| NamedFile {
+                        name: format!("image {}", i + 1),
+                        path: p.clone(),
+                    })
+                    .collect(),
+                reference: request.reference.clone(),
+                predictions: request
+                    .predictions
+                    .iter()
+                    .map(|p| NamedFile {
+                        name: p.display().to_string(),
+                        path: p.clone(),
+                    })
+                    .collect(),
+            };
+            Case::load(&files)
+                .map_err(|e| e.to_string())
+                .and_then(|case| {
+                    if case.images.is_empty() {
+                        return Err(
+                            "open an image with the label maps (the first file is the image)"
+                                .to_string(),
+                        );
+                    }
+                    let labels = case
+                        .embedded_labels()
+                        .unwrap_or_else(|| LabelTable::empty(""));
+                    Ok((case, labels))
+                })
+        };
+        let _ = tx.send(result);
+    });
+    rx
+}
+
+impl SegscopeApp {
+    /// Creates the app and starts loading `request` (the demo when it is empty).
+    pub fn new(cc: &eframe::CreationContext<'_>, request: OpenRequest) -> Self {
+        if let Some(rs) = &cc.wgpu_render_state {
+            let gpu = ViewerGpu::new(&rs.device, rs.target_format);
+            rs.renderer.write().callback_resources.insert(gpu);
+        }
+        let settings = cc
+            .storage
+            .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY));
+        let label = if request.images.is_empty() {
+            "demo case".to_string()
+        } else {
+            request.images[0].display().to_string()
+        };
+        let start = (request.difference, request.overlay);
+        SegscopeApp {
+            state: None,
+            loading: Some((label, load_in_background(request))),
+            error: None,
+            settings,
+            palette_dirty: false,
+            start,
+        }
+    }
+
+    fn receive(&mut self, frame: &eframe::Frame) {
+        let Some((_, rx)) = &self.loading else { return };
+        let Ok(result) = rx.try_recv() else { return };
+        self.loading = None;
+        match result {
+            Err(e) => self.error = Some(e),
+            Ok((case, labels)) => {
+                let Some(rs) = frame.wgpu_render_state() else {
+                    self.error = Some("no GPU renderer available".into());
+                    return;
+                };
+                let (image, reference, prediction) = (
+                    &case.images[0].1,
+                    case.reference.as_ref(),
+                    case.predictions.first().map(|(_, m)| m),
+                );
+                match CaseTextures::upload(
+                    &rs.device, &rs.queue, image, reference, prediction, &labels,
+                ) {
+                    Err(e) => self.error = Some(e.to_string()),
+                    Ok(textures) => {
+                        if let Some(gpu) = rs
+                            .renderer
+                            .write()
+                            .callback_resources
+                            .get_mut::<ViewerGpu>()
+                        {
+                            gpu.set_textures(&rs.device, textures);
+                        }
+                        let mut state = ViewerState::new(case, labels);
+                        if let Some(s) = &self.settings {
+                            state.reference_style = s.reference_style;
+                            state.prediction_style = s.prediction_style;
+                            state.mode = s.mode;
+                            for v in &mut state.views {
+                                v.radiological = s.radiological;
+                            }
+                        }
+                        let (difference, overlay) = self.start;
+                        if difference {
+                            state.mode = DisplayMode::Difference;
+                        }
+                        if let Some(o) = overlay {
+                            let (fill, outline) = match o {
+                                Overlay::Fill => (0.5, 0.0),
+                                Overlay::Outline => (0.0, 1.0),
+                                Overlay::Both => (0.35, 1.0),
+                            };
+                            for style in [&mut state.reference_style, &mut state.prediction_style] {
+                                *style = crate::render::LayerStyle {
+                                    fill,
+                                    outline,
+                                    shown: true,
+                                };
+                            }
+                        }
+                        self.state = Some(state);
+                        self.error = None;
+                    }
+                }
+            }
+        }
+    }
+
+    fn upload_palette(&mut self, frame: &eframe::Frame) {
+        if !self.palette_dirty {
+            return;
+        }
+        self.palette_dirty = false;
+        if let (Some(state), Some(rs)) = (&self.state, frame.wgpu_render_state())
+            && let Some(gpu) = rs
+                .renderer
+                .write()
+                .callback_resources
+                .get_mut::<ViewerGpu>()
+            && let Some(t) = &mut gpu.textures
+        {
+            let hidden = state.hidden.clone();
+            t.set_palette(&rs.queue, &state.labels, &move |id| !hidden.contains(&id));
+        }
+    }
+}
+
+impl eframe::App for SegscopeApp {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.receive(frame);
+        self.handle_drops(ui);
+        if self.loading.is_some() {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(50));
+        }
+        egui::Panel::top("toolbar").show(ui, |ui| self.toolbar(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        if self.state.is_some() {
+            egui::Panel::left("labels")
+                .resizable(true)
+                .default_size(220.0)
+                .show(ui, |ui| self.label_panel(ui));
+        }
+        egui::CentralPanel::default().show(ui, |ui| self.views(ui));
+        self.keys(ui);
+        self.upload_palette(frame);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if let Some(s) = &self.state {
+            let settings = Settings {
+                reference_style: s.reference_style,
+                prediction_style: s.prediction_style,
+                mode: s.mode,
+                radiological: s.views[0].radiological,
+            };
+            eframe::set_value(storage, SETTINGS_KEY, &settings);
+        }
+    }
+}
+
+impl SegscopeApp {
+    fn handle_drops(&mut self, ui: &egui::Ui) {
+        let dropped: Vec<PathBuf> = ui.ctx().input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if dropped.is_empty() {
+            return;
+        }
+        // Dropped files: the first is the image, then reference, then predictions.
+        let mut files = dropped.into_iter();
+        let request = OpenRequest {
+            images: files.next().into_iter().collect(),
+            reference: files.next(),
+            predictions: files.collect(),
+            ..Default::default()
+        };
+        self.loading = Some(("dropped files".into(), load_in_background(request)));
+    }
+
+    fn toolbar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            ui.strong("segscope");
+            if let Some((what, _)) = &self.loading {
+                ui.spinner();
+                ui.label(format!("loading {what}…"));
+            }
+            if let Some(e) = &self.error {
+                ui.colored_label(Color32::from_rgb(255, 110, 90), format!("⚠ {e}"));
+            }
+            let Some(s) = &mut self.state else { return };
+            ui.separator();
+            ui.selectable_value(&mut s.mode, DisplayMode::Layers, "Layers");
+            ui.selectable_value(
+                &mut s.mode,
+                DisplayMode::Difference,
+                "Difference (TP/FP/FN)",
+            );
+            ui.separator();
+            ui.checkbox(&mut s.reference_style.shown, "reference");
+            ui.add(egui::Slider::new(&mut s.reference_style.fill, 0.0..=1.0).text("fill"));
+            ui.add(egui::Slider::new(&mut s.reference_style.outline, 0.0..=1.0).text("outline"));
+            ui.separator();
+            ui.checkbox(&mut s.prediction_style.shown, "prediction");
+            ui.add(egui::Slider::new(&mut s.prediction_style.fill, 0.0..=1.0).text("fill"));
+            ui.add(egui::Slider::new(&mut s.prediction_style.outline, 0.0..=1.0).text("outline"));
+            ui.separator();
+            for (i, (name, _, _)) in CT_PRESETS.iter().enumerate() {
+                if ui.button(format!("{} {name}", i + 1)).clicked() {
+                    s.preset(i);
+                }
+            }
+            let mut radiological = s.views[0].radiological;
+            if ui.checkbox(&mut radiological, "radiological").changed() {
+                s.views
+                    .iter_mut()
+                    .for_each(|v| v.radiological = radiological);
+            }
+        });
+    }
+
+    fn label_panel(&mut self, ui: &mut egui::Ui) {
+        let Some(s) = &mut self.state else { return };
+        ui.heading("Organs");
+        let present: Vec<(u16, u64)> = s
+            .case
+            .reference
+            .as_ref()
+            .map(|r| r.present_labels())
+            .unwrap_or_default();
+        ui.horizontal(|ui| {
+            if ui.button("show all").clicked() {
+                s.hidden.clear();
+                self.palette_dirty = true;
+            }
+            if ui.button("hide all").clicked() {
+                s.hidden = present.iter().map(|&(id, _)| id).collect();
+                self.palette_dirty = true;
+            }
+        });
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            for &(id, _) in &present {
+                ui.horizontal(|ui| {
+                    let c = s.labels.color(id);
+                    let (rect, _) = ui.allocate_exact_size(Vec2::splat(12.0), Sense::hover());
+                    ui.painter()
+                        .rect_filled(rect, 2.0, Color32::from_rgb(c[0], c[1], c[2]));
+                    let mut shown = !s.hidden.contains(&id);
+                    if ui
+                        .checkbox(&mut shown, format!("{id} {}", s.labels.name(id)))
+                        .changed()
+                    {
+                        if shown {
+                            s.hidden.remove(&id);
+                        } else {
+                            s.hidden.insert(id);
+                        }
+                        self.palette_dirty = true;
+                    }
+                    if ui.small_button("solo").clicked() {
+                        s.hidden = present
+                            .iter()
+                            .map(|&(o, _)| o)
+                            .filter(|&o| o != id)
+                            .collect();
+                        self.palette_dirty = true;
+                    }
+                });
+            }
+        });
+    }
+
+    fn status_bar(&mut self, ui: &mut egui::Ui) {
+        let Some(s) = &self.state else {
+            ui.label("drop an image, then its reference and prediction, onto the window");
+            return;
+        };
+        let ijk = s.voxel_of(s.crosshair);
+        let world = s.grid().voxel_to_world(ijk.map(|v| v as f64));
+        let value = s.case.images[s.active_image]
+            .1
+            .value(ijk)
+            .unwrap_or(f64::NAN);
+        let name = |m: Option<&crate::volume::LabelMap>| {
+            m.and_then(|m| m.voxels.get(ijk))
+                .map_or("-".to_string(), |id| {
+                    if id == 0 {
+                        "background".into()
+                    } else {
+                        s.labels.name(id)
+                    }
+                })
+        };
+        ui.label(format!(
+            "voxel ({}, {}, {})   RAS ({:.1}, {:.1}, {:.1}) mm   value {:.0}   reference: {}   prediction: {}   window {:.0}/{:.0}",
+            ijk[0], ijk[1], ijk[2], world[0], world[1], world[2], value,
+            name(s.case.reference.as_ref()),
+            name(s.case.predictions.first().map(|(_, m)| m)),
+            s.windows[s.active_image][1], s.windows[s.active_image][0],
+        ));
+    }
+
+    fn views(&mut self, ui: &mut egui::Ui) {
+        let Some(s) = &mut self.state else {
+            ui.centered_and_justified(|ui| {
+                ui.label(if self.loading.is_some() {
+                    "loading…"
+                } else {
+                    "no case open"
+                })
+            });
+            return;
+        };
+        let full = ui.available_rect_before_wrap();
+        let shown: Vec<usize> = match s.maximised {
+            Some(v) => vec![v],
+            None => vec![0, 1, 2],
+        };
+        let width = full.width() / shown.len() as f32;
+        let ppp = ui.ctx().pixels_per_point();
+        for (n, &v) in shown.iter().enumerate() {
+            let rect = Rect::from_min_size(
+                Pos2::new(full.left() + n as f32 * width, full.top()),
+                Vec2::new(width - 2.0, full.height()),
+            );
+            let response = ui.allocate_rect(rect, Sense::click_and_drag());
+            let mapping = view_mapping(
+                s.grid(),
+                &s.views[v],
+                f64::from(rect.width()),
+                f64::from(rect.height()),
+            );
+            let params = ViewParams {
+                mapping,
+                window: s.windows[s.active_image],
+                reference: s.reference_style,
+                prediction: s.prediction_style,
+                outline_px: 1.0,
+                mode: s.mode,
+            };
+            ui.painter().add(egui_wgpu::Callback::new_paint_callback(
+                rect,
+                ViewCallback {
+                    slot: v,
+                    params,
+                    size: [rect.width() * ppp, rect.height() * ppp],
+                },
+            ));
+            view_overlay(ui, rect, s, v);
+            // Interaction.
+            if let Some(pos) = response.interact_pointer_pos().filter(|_| {
+                response.clicked()
+                    || (response.dragged_by(egui::PointerButton::Primary)
+                        && !ui.input(|i| i.modifiers.shift))
+            }) {
+                let (u, w) = (
+                    f64::from((pos.x - rect.left()) / rect.width()),
+                    f64::from((pos.y - rect.top()) / rect.height()),
+                );
+                s.click(&mapping, u, w);
+            }
+            if response.double_clicked() {
+                s.maximised = if s.maximised.is_some() { None } else { Some(v) };
+            }
+            if response.dragged_by(egui::PointerButton::Primary) && ui.input(|i| i.modifiers.shift)
+            {
+                let d = response.drag_delta();
+                s.drag_window(f64::from(d.x), f64::from(d.y));
+            }
+            if response.dragged_by(egui::PointerButton::Secondary) {
+                let d = response.drag_delta();
+                s.views[v].zoom = (s.views[v].zoom * (1.0 - d.y * 0.01)).clamp(0.2, 40.0);
+            }
+            if response.dragged_by(egui::PointerButton::Middle) {
+                let d = response.drag_delta();
+                s.views[v].pan[0] += d.x / rect.width();
+                s.views[v].pan[1] += d.y / rect.height();
+            }
+            if response.hovered() {
+                let (scroll, ctrl) = ui.input(|i| (i.smooth_scroll_delta.y, i.modifiers.ctrl));
+                if ctrl && scroll != 0.0 {
+                    s.views[v].zoom = (s.views[v].zoom * (1.0 + scroll * 0.002)).clamp(0.2, 40.0);
+                } else if scroll.abs() >= 1.0 {
+                    s.scroll(v, if scroll > 0.0 { 1 } else { -1 });
+                }
+                let (up, down) = ui.input(|i| {
+                    (
+                        i.key_pressed(egui::Key::PageUp) || i.key_pressed(egui::Key::ArrowUp),
+                        i.key_pressed(egui::Key::PageDown) || i.key_pressed(egui::Key::ArrowDown),
+                    )
+                });
+                if up {
+                    s.scroll(v, 1);
+                }
+                if down {
+                    s.scroll(v, -1);
+                }
+            }
+        }
+    }
+
+    fn keys(&mut self, ui: &mut egui::Ui) {
+        let Some(s) = &mut self.state else { return };
+        ui.input(|i| {
+            for (n, key) in [
+                egui::Key::Num1,
+                egui::Key::Num2,
+                egui::Key::Num3,
+                egui::Key::Num4,
+            ]
+            .iter()
+            .enumerate()
+            {
+                if i.key_pressed(*key) {
+                    s.preset(n);
+                }
+            }
+            if i.key_pressed(egui::Key::S) {
+                let shown = !(s.reference_style.shown || s.prediction_style.shown);
+                s.reference_style.shown = shown;
+                s.prediction_style.shown = shown;
+            }
+            if i.key_pressed(egui::Key::A) {
+                s.prediction_style.fill = (s.prediction_style.fill - 0.1).max(0.0);
+            }
+            if i.key_pressed(egui::Key::D) {
+                s.prediction_style.fill = (s.prediction_style.fill + 0.1).min(1.0);
+            }
+            if i.key_pressed(egui::Key::X) {
+                s.mode = if s.mode == DisplayMode::Layers {
+                    DisplayMode::Difference
+                } else {
+                    DisplayMode::Layers
+                };
+            }
+            if i.key_pressed(egui::Key::M) {
+                s.maximised = match s.maximised {
+                    Some(v) => {
+                        if v == 2 {
+                            None
+                        } else {
+                            Some(v + 1)
+                        }
+                    }
+                    None => Some(0),
+                };
+            }
+            if i.key_pressed(egui::Key::Tab) && s.case.images.len() > 1 {
+                s.active_image = (s.active_image + 1) % s.case.images.len();
+            }
+        });
+    }
+}
+
+/// Plane name, slice number, orientation letters on the edges, crosshair.
+fn view_overlay(ui: &egui::Ui, rect: Rect, s: &ViewerState, v: usize) {
+    let p = ui.painter_at(rect);
+    let view = &s.views[v];
+    let (su, sv) = screen_axes(view.plane, view.radiological);
+    let font = FontId::proportional(15.0);
+    let colour = Color32::from_rgb(255, 220, 120);
+    let (l, r) = su.letters();
+    let (t, b) = sv.letters();
+    p.text(
+        Pos2::new(rect.left() + 6.0, rect.center().y),
+        Align2::LEFT_CENTER,
+        l,
+        font.clone(),
+        colour,
+    );
+    p.text(
+        Pos2::new(rect.right() - 6.0, rect.center().y),
+        Align2::RIGHT_CENTER,
+        r,
+        font.clone(),
+        colour,
+    );
+    p.text(
+        Pos2::new(rect.center().x, rect.top() + 4.0),
+        Align2::CENTER_TOP,
+        t,
+        font.clone(),
+        colour,
+    );
+    p.text(
+        Pos2::new(rect.center().x, rect.bottom() - 4.0),
+        Align2::CENTER_BOTTOM,
+        b,
+        font.clone(),
+        colour,
+    );
+    let n = s.grid().display_axes().shape[view.plane.normal_axis()];
+    p.text(
+        rect.left_top() + Vec2::new(6.0, 4.0),
+        Align2::LEFT_TOP,
+        format!("{} {}/{}", view.plane.name(), view.slice + 1, n),
+        FontId::proportional(13.0),
+        Color32::LIGHT_GRAY,
+    );
+    // Crosshair: where the other two planes cut this one.
+    let mapping = view_mapping(
+        s.grid(),
+        view,
+        f64::from(rect.width()),
+        f64::from(rect.height()),
+    );
+    let d = s.grid().display_axes();
+    let centre = s.voxel_of(s.crosshair).map(|c| c as f64 + 0.5);
+    let _ = d;
+    let solve = |axis: [f64; 3], origin: [f64; 3]| -> Option<f32> {
+        let a = (0..3).max_by(|&x, &y| axis[x].abs().total_cmp(&axis[y].abs()))?;
+        (axis[a].abs() > 1e-9).then(|| ((centre[a] - origin[a]) / axis[a]) as f32)
+    };
+    let stroke = Stroke::new(1.0, Color32::from_rgba_unmultiplied(80, 200, 255, 140));
+    if let Some(u) = solve(mapping.axis_u, mapping.origin) {
+        let x = rect.left() + u * rect.width();
+        p.line_segment(
+            [Pos2::new(x, rect.top()), Pos2::new(x, rect.bottom())],
+            stroke,
+        );
+    }
+    if let Some(w) = solve(mapping.axis_v, mapping.origin) {
+        let y = rect.top() + w * rect.height();
+        p.line_segment(
+            [Pos2::new(rect.left(), y), Pos2::new(rect.right(), y)],
+            stroke,
+        );
+    }
+}
+
+/// Opens the viewer window (blocks until it is closed).
+pub fn run(request: OpenRequest) -> anyhow::Result<()> {
+    let mut options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size([1600.0, 1000.0])
+            .with_title("segscope")
+            .with_drag_and_drop(true),
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    if let egui_wgpu::WgpuSetup::CreateNew(setup) = &mut options.wgpu_options.wgpu_setup {
+        // Ask for the adapter's real limits: volumes need large 3D textures.
+        setup.device_descriptor =
+            std::sync::Arc::new(|adapter| egui_wgpu::wgpu::DeviceDescriptor {
+                label: Some("segscope"),
+                required_features: crate::render::gpu::wanted_features(adapter),
+                required_limits: adapter.limits(),
+                ..Default::default()
+            });
+    }
+    eframe::run_native(
+        "segscope",
+        options,
+        Box::new(move |cc| Ok(Box::new(SegscopeApp::new(cc, request)))),
+    )
+    .map_err(|e| anyhow::anyhow!("the viewer could not start: {e}"))
+}
