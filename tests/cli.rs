@@ -2,25 +2,9 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use common::{p, segscope, text};
 
 use serde_json::Value;
-
-fn segscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_segscope"))
-        .args(args)
-        .output()
-        .expect("segscope runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
-}
-
-fn p(path: &Path) -> String {
-    path.display().to_string()
-}
 
 #[test]
 fn info_prints_the_facts_of_a_real_file() {

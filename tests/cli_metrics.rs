@@ -3,25 +3,11 @@
 
 mod common;
 
+use common::{p, segscope, text};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn segscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_segscope"))
-        .args(args)
-        .output()
-        .expect("segscope runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
-}
-
-fn p(path: &Path) -> String {
-    path.display().to_string()
-}
 
 fn data(rel: &str) -> String {
     p(&common::shared_data().join(rel))

@@ -111,6 +111,16 @@ fn is_colour(p: &image::Rgba<u8>, c: [u8; 4]) -> bool {
     (0..3).all(|i| (i32::from(p[i]) - i32::from(c[i])).abs() <= 2)
 }
 
+/// The small real CT with its reference and prediction, named by the embedded table.
+fn ts_ct_small(gpu: GpuContext) -> (Scene, LabelTable) {
+    let d = common::shared_data();
+    let image = Volume::load(&d.join("ts_ct_small/image.nii.gz")).unwrap();
+    let reference = LabelMap::load(&d.join("ts_ct_small/reference.nii.gz")).unwrap();
+    let prediction = LabelMap::load(&d.join("ts_ct_small/prediction.nii.gz")).unwrap();
+    let labels = from_nifti_extensions(&reference.source.extensions, "ref").unwrap();
+    (scene(gpu, image, reference, prediction, &labels), labels)
+}
+
 #[test]
 fn the_demo_liver_is_red_and_on_the_screen_left_in_axial() {
     let Some(gpu) = gpu() else { return };
@@ -153,12 +163,7 @@ fn the_demo_liver_is_red_and_on_the_screen_left_in_axial() {
 #[test]
 fn a_real_ct_liver_is_on_the_screen_left_and_matches_the_labels() {
     let Some(gpu) = gpu() else { return };
-    let d = common::shared_data();
-    let image = Volume::load(&d.join("ts_ct_small/image.nii.gz")).unwrap();
-    let reference = LabelMap::load(&d.join("ts_ct_small/reference.nii.gz")).unwrap();
-    let prediction = LabelMap::load(&d.join("ts_ct_small/prediction.nii.gz")).unwrap();
-    let labels = from_nifti_extensions(&reference.source.extensions, "ref").unwrap();
-    let s = scene(gpu, image, reference, prediction, &labels);
+    let (s, labels) = ts_ct_small(gpu);
     let size = [366, 303];
     let view = SliceView::centred(Plane::Axial, &s.image.geometry);
     let full = LayerStyle {
@@ -197,12 +202,7 @@ fn a_real_ct_liver_is_on_the_screen_left_and_matches_the_labels() {
 #[test]
 fn outline_mode_paints_only_boundary_pixels() {
     let Some(gpu) = gpu() else { return };
-    let d = common::shared_data();
-    let image = Volume::load(&d.join("ts_ct_small/image.nii.gz")).unwrap();
-    let reference = LabelMap::load(&d.join("ts_ct_small/reference.nii.gz")).unwrap();
-    let prediction = LabelMap::load(&d.join("ts_ct_small/prediction.nii.gz")).unwrap();
-    let labels = from_nifti_extensions(&reference.source.extensions, "ref").unwrap();
-    let s = scene(gpu, image, reference, prediction, &labels);
+    let (s, labels) = ts_ct_small(gpu);
     let size = [244, 202];
     let view = SliceView::centred(Plane::Axial, &s.image.geometry);
     let outline = LayerStyle {
@@ -238,12 +238,7 @@ fn outline_mode_paints_only_boundary_pixels() {
 #[test]
 fn difference_mode_shows_misses_and_additions_where_they_are() {
     let Some(gpu) = gpu() else { return };
-    let d = common::shared_data();
-    let image = Volume::load(&d.join("ts_ct_small/image.nii.gz")).unwrap();
-    let reference = LabelMap::load(&d.join("ts_ct_small/reference.nii.gz")).unwrap();
-    let prediction = LabelMap::load(&d.join("ts_ct_small/prediction.nii.gz")).unwrap();
-    let labels = from_nifti_extensions(&reference.source.extensions, "ref").unwrap();
-    let s = scene(gpu, image, reference, prediction, &labels);
+    let (s, _) = ts_ct_small(gpu);
     let size = [366, 303];
     let view = SliceView::centred(Plane::Axial, &s.image.geometry);
     let shown = LayerStyle {

@@ -55,25 +55,20 @@ pub fn error_regions(
     bbox: [[usize; 2]; 3],
     voxel_ml: f64,
 ) -> Vec<ErrorRegion> {
-    let size = [0, 1, 2].map(|a| bbox[a][1] - bbox[a][0] + 1);
-    let n = size.iter().product::<usize>();
-    let rename = |v: u16| pred_to_ref.map_or(v, |m| m.get(usize::from(v)).copied().unwrap_or(v));
-    let mut kind_at = vec![0u8; n]; // 0 none, 1 FP, 2 FN
-    let mut at = 0;
-    for k in bbox[2][0]..=bbox[2][1] {
-        for j in bbox[1][0]..=bbox[1][1] {
-            for i in bbox[0][0]..=bbox[0][1] {
-                let r = reference.get([i, j, k]) == Some(id);
-                let p = prediction.get([i, j, k]).map(rename) == Some(id);
-                kind_at[at] = match (r, p) {
-                    (false, true) => 1,
-                    (true, false) => 2,
-                    _ => 0,
-                };
-                at += 1;
-            }
-        }
-    }
+    let masks = super::surface::crop(reference, prediction, id, pred_to_ref, bbox);
+    let size = masks.size;
+    let n = masks.reference.len();
+    // 0 none, 1 false positive, 2 false negative.
+    let kind_at: Vec<u8> = masks
+        .reference
+        .iter()
+        .zip(&masks.prediction)
+        .map(|(&r, &p)| match (r, p) {
+            (false, true) => 1,
+            (true, false) => 2,
+            _ => 0,
+        })
+        .collect();
     let mut regions = Vec::new();
     let mut seen = vec![false; n];
     let mut stack = Vec::new();

@@ -73,14 +73,18 @@ pub struct SurfaceMetrics {
     pub nsd: Vec<f64>,
 }
 
-/// A binary mask cropped to a box: `inside(i, j, k)` over the box's local coordinates.
-struct CroppedMasks {
-    size: [usize; 3],
-    reference: Vec<bool>,
-    prediction: Vec<bool>,
+/// Both masks of one label cropped to a box (i-fastest over the box's local coordinates).
+pub(crate) struct CroppedMasks {
+    /// Box size in voxels.
+    pub size: [usize; 3],
+    /// Voxels of the label in the reference.
+    pub reference: Vec<bool>,
+    /// Voxels of the label in the (renamed) prediction.
+    pub prediction: Vec<bool>,
 }
 
-fn crop(
+/// Crops both masks of label `id` to `bbox`, renaming prediction ids first.
+pub(crate) fn crop(
     reference: &LabelVoxels,
     prediction: &LabelVoxels,
     id: u16,

@@ -133,3 +133,21 @@ pub fn nifti_bytes<T: Copy>(
     }
     b
 }
+
+/// Runs the segscope binary with these arguments.
+pub fn segscope(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_segscope"))
+        .args(args)
+        .output()
+        .expect("segscope runs")
+}
+
+/// Lossy text of a process stream.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+/// A path as an argument.
+pub fn p(path: &Path) -> String {
+    path.display().to_string()
+}
