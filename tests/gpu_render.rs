@@ -133,8 +133,7 @@ fn the_demo_liver_is_red_and_on_the_screen_left_in_axial() {
     );
     let s = scene(gpu, image, reference, prediction, &labels);
     let size = [320, 256];
-    let mut view = SliceView::centred(Plane::Axial, &s.image.geometry);
-    view.slice = 60; // through the liver (z ≈ +40 mm)
+    let view = SliceView::centred(Plane::Axial, &s.image.geometry);
     let full = LayerStyle {
         fill: 1.0,
         outline: 0.0,
