@@ -548,9 +548,6 @@ impl SegscopeApp {
                     None => Some(0),
                 };
             }
-            if i.key_pressed(egui::Key::Tab) && s.case.images.len() > 1 {
-                s.active_image = (s.active_image + 1) % s.case.images.len();
-            }
         });
     }
 }
