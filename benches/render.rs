@@ -51,7 +51,7 @@ fn main() {
     let textures = CaseTextures::upload(
         &gpu.device,
         &gpu.queue,
-        &image,
+        &[&image],
         Some(&reference),
         Some(&prediction),
         &labels,

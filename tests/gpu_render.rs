@@ -51,7 +51,7 @@ fn scene(
     let textures = CaseTextures::upload(
         &gpu.device,
         &gpu.queue,
-        &image,
+        &[&image],
         Some(&reference),
         Some(&prediction),
         labels,
@@ -275,5 +275,52 @@ fn difference_mode_shows_misses_and_additions_where_they_are() {
         (wrong as f64) < 0.02 * (misses + adds) as f64,
         "{wrong} of {} error pixels have the wrong colour",
         misses + adds
+    );
+}
+
+#[test]
+fn switching_image_channels_changes_the_picture_without_uploading() {
+    let Some(gpu) = gpu() else { return };
+    let case = segscope::demo::phantom_case();
+    let ct = case.images[0].1.clone();
+    let mut inverted = ct.clone();
+    inverted.scaling = Some(segscope::volume::LinearScaling {
+        slope: -1.0,
+        inter: 0.0,
+    });
+    let pipeline = SlicePipeline::new(&gpu.device, OFFSCREEN_FORMAT);
+    let mut textures = CaseTextures::upload(
+        &gpu.device,
+        &gpu.queue,
+        &[&ct, &inverted],
+        None,
+        None,
+        &LabelTable::empty(""),
+    )
+    .unwrap();
+    let uploaded = textures.uploaded_bytes;
+    let view = SliceView::centred(Plane::Axial, &ct.geometry);
+    let params = ViewParams {
+        mapping: view_mapping(&ct.geometry, &view, 160.0, 128.0),
+        window: [40.0, 400.0],
+        reference: HIDDEN,
+        prediction: HIDDEN,
+        outline_px: 1.0,
+        mode: DisplayMode::Layers,
+    };
+    let first = render_view(&gpu, &pipeline, &textures, &params, 160, 128).unwrap();
+    textures.set_active_image(1);
+    let second = render_view(&gpu, &pipeline, &textures, &params, 160, 128).unwrap();
+    assert_eq!(
+        textures.uploaded_bytes, uploaded,
+        "switching uploads nothing"
+    );
+    // The body (−80 HU) is mid-grey in the CT; inverted (+80 HU) it is lighter.
+    let centre = |img: &image::RgbaImage| img.get_pixel(80, 100)[0];
+    assert!(
+        centre(&second) > centre(&first) + 40,
+        "{} vs {}",
+        centre(&first),
+        centre(&second)
     );
 }

@@ -83,12 +83,15 @@ impl GpuParams {
                 textures.dims[2] as f32,
                 0.0,
             ],
-            window: [
-                params.window[0] as f32,
-                params.window[1] as f32,
-                textures.scaling[0],
-                textures.scaling[1],
-            ],
+            window: {
+                let scaling = textures.intensity[textures.active].1;
+                [
+                    params.window[0] as f32,
+                    params.window[1] as f32,
+                    scaling[0],
+                    scaling[1],
+                ]
+            },
             reference_style: style(params.reference, textures.has_reference),
             prediction_style: style(params.prediction, textures.has_prediction),
             screen: [
@@ -107,15 +110,16 @@ impl GpuParams {
 
 /// The textures of one case on the GPU.
 pub struct CaseTextures {
-    intensity: wgpu::TextureView,
+    /// One texture per image channel, with its scl_slope/scl_inter.
+    intensity: Vec<(wgpu::TextureView, [f32; 2])>,
+    /// The channel the views show.
+    active: usize,
     reference: wgpu::TextureView,
     prediction: wgpu::TextureView,
     palette_texture: wgpu::Texture,
     palette: wgpu::TextureView,
     /// Volume shape in voxels.
     pub dims: [u32; 3],
-    /// scl_slope and scl_inter of the image (applied in the shader).
-    pub scaling: [f32; 2],
     /// A reference layer was uploaded.
     pub has_reference: bool,
     /// A prediction layer was uploaded.
@@ -181,33 +185,46 @@ fn write_slab(
 const SLAB_BYTES: usize = 16 << 20;
 
 impl CaseTextures {
-    /// Uploads the image, the label maps (absent ones as a 1-voxel placeholder) and the palette.
+    /// Uploads every image channel, the label maps (absent ones as a 1-voxel
+    /// placeholder) and the palette. All images must share one grid (a `Case` does).
     pub fn upload(
         device: &wgpu::Device,
         queue: &wgpu::Queue,
-        image: &Volume,
+        images: &[&Volume],
         reference: Option<&LabelMap>,
         prediction: Option<&LabelMap>,
         labels: &LabelTable,
     ) -> Result<Self, RenderError> {
-        let shape = image.geometry.shape;
+        let Some(first) = images.first() else {
+            return Err(RenderError::Gpu(
+                "a case needs at least one image to display".into(),
+            ));
+        };
+        let shape = first.geometry.shape;
         let max = device.limits().max_texture_dimension_3d;
         if shape.iter().any(|&s| s > max as usize) {
             return Err(RenderError::TooLarge { shape, max });
         }
         let dims = shape.map(|s| s as u32);
         let mut uploaded = 0u64;
-        let intensity = texture_3d(device, "intensity", dims, wgpu::TextureFormat::R32Float);
         let plane = shape[0] * shape[1];
         let slab = (SLAB_BYTES / (plane * 4)).max(1);
-        with_voxels!(&image.data, a => {
-            let values = a.as_slice_memory_order().expect("volumes are contiguous (built by segscope)");
-            for (n, chunk) in values.chunks(slab * plane).enumerate() {
-                let floats: Vec<f32> = chunk.iter().map(|v| crate::volume::Voxel::to_f64(*v) as f32).collect();
-                write_slab(queue, &intensity, dims, (n * slab) as u32, (chunk.len() / plane) as u32, bytemuck::cast_slice(&floats), 4);
-                uploaded += floats.len() as u64 * 4;
-            }
-        });
+        let mut intensity = Vec::with_capacity(images.len());
+        for image in images {
+            let texture = texture_3d(device, "intensity", dims, wgpu::TextureFormat::R32Float);
+            with_voxels!(&image.data, a => {
+                let values = a.as_slice_memory_order().expect("volumes are contiguous (built by segscope)");
+                for (n, chunk) in values.chunks(slab * plane).enumerate() {
+                    let floats: Vec<f32> = chunk.iter().map(|v| crate::volume::Voxel::to_f64(*v) as f32).collect();
+                    write_slab(queue, &texture, dims, (n * slab) as u32, (chunk.len() / plane) as u32, bytemuck::cast_slice(&floats), 4);
+                    uploaded += floats.len() as u64 * 4;
+                }
+            });
+            let scaling = image
+                .scaling
+                .map_or([1.0, 0.0], |s| [s.slope as f32, s.inter as f32]);
+            intensity.push((texture.create_view(&Default::default()), scaling));
+        }
         let mut label_texture = |map: Option<&LabelMap>, name: &str| -> wgpu::TextureView {
             let Some(map) = map else {
                 let t = texture_3d(device, name, [1, 1, 1], wgpu::TextureFormat::R8Uint);
@@ -253,23 +270,25 @@ impl CaseTextures {
             view_formats: &[],
         });
         let palette = palette_texture.create_view(&Default::default());
-        let scaling = image
-            .scaling
-            .map_or([1.0, 0.0], |s| [s.slope as f32, s.inter as f32]);
         let mut out = CaseTextures {
-            intensity: intensity.create_view(&Default::default()),
+            intensity,
+            active: 0,
             reference: reference_view,
             prediction: prediction_view,
             palette_texture,
             palette,
             dims,
-            scaling,
             has_reference: reference.is_some(),
             has_prediction: prediction.is_some(),
             uploaded_bytes: uploaded,
         };
         out.set_palette(queue, labels, &|_| true);
         Ok(out)
+    }
+
+    /// Shows image channel `index` (textures stay resident; rebind the views after).
+    pub fn set_active_image(&mut self, index: usize) {
+        self.active = index.min(self.intensity.len() - 1);
     }
 
     /// Rewrites the 256 KiB palette: colour per id, alpha 0 for hidden organs.
@@ -430,7 +449,9 @@ impl SlicePipeline {
                 },
                 wgpu::BindGroupEntry {
                     binding: 1,
-                    resource: wgpu::BindingResource::TextureView(&textures.intensity),
+                    resource: wgpu::BindingResource::TextureView(
+                        &textures.intensity[textures.active].0,
+                    ),
                 },
                 wgpu::BindGroupEntry {
                     binding: 2,

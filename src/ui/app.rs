@@ -60,6 +60,8 @@ pub struct SegscopeApp {
     settings: Option<Settings>,
     palette_dirty: bool,
     start: (bool, Option<Overlay>),
+    /// The image channel the GPU views are bound to.
+    bound_image: usize,
 }
 
 fn load_in_background(request: OpenRequest) -> Receiver<Loaded> {
@@ -137,6 +139,7 @@ impl SegscopeApp {
             settings,
             palette_dirty: false,
             start,
+            bound_image: 0,
         }
     }
 
@@ -151,13 +154,14 @@ impl SegscopeApp {
                     self.error = Some("no GPU renderer available".into());
                     return;
                 };
-                let (image, reference, prediction) = (
-                    &case.images[0].1,
+                let images: Vec<&crate::volume::Volume> =
+                    case.images.iter().map(|(_, v)| v).collect();
+                let (reference, prediction) = (
                     case.reference.as_ref(),
                     case.predictions.first().map(|(_, m)| m),
                 );
                 match CaseTextures::upload(
-                    &rs.device, &rs.queue, image, reference, prediction, &labels,
+                    &rs.device, &rs.queue, &images, reference, prediction, &labels,
                 ) {
                     Err(e) => self.error = Some(e.to_string()),
                     Ok(textures) => {
@@ -204,6 +208,23 @@ impl SegscopeApp {
         }
     }
 
+    fn bind_active_image(&mut self, frame: &eframe::Frame) {
+        let Some(state) = &self.state else { return };
+        if state.active_image == self.bound_image {
+            return;
+        }
+        self.bound_image = state.active_image;
+        if let Some(rs) = frame.wgpu_render_state()
+            && let Some(gpu) = rs
+                .renderer
+                .write()
+                .callback_resources
+                .get_mut::<ViewerGpu>()
+        {
+            gpu.set_active_image(&rs.device, self.bound_image);
+        }
+    }
+
     fn upload_palette(&mut self, frame: &eframe::Frame) {
         if !self.palette_dirty {
             return;
@@ -242,6 +263,7 @@ impl eframe::App for SegscopeApp {
         egui::CentralPanel::default().show(ui, |ui| self.views(ui));
         self.keys(ui);
         self.upload_palette(frame);
+        self.bind_active_image(frame);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -292,6 +314,16 @@ impl SegscopeApp {
                 ui.colored_label(Color32::from_rgb(255, 110, 90), format!("⚠ {e}"));
             }
             let Some(s) = &mut self.state else { return };
+            if s.case.images.len() > 1 {
+                ui.separator();
+                egui::ComboBox::from_id_salt("image")
+                    .selected_text(s.case.images[s.active_image].0.clone())
+                    .show_ui(ui, |ui| {
+                        for (i, (name, _)) in s.case.images.iter().enumerate() {
+                            ui.selectable_value(&mut s.active_image, i, name);
+                        }
+                    });
+            }
             ui.separator();
             ui.selectable_value(&mut s.mode, DisplayMode::Layers, "Layers");
             ui.selectable_value(
@@ -535,6 +567,9 @@ impl SegscopeApp {
                 } else {
                     DisplayMode::Layers
                 };
+            }
+            if i.key_pressed(egui::Key::Tab) && s.case.images.len() > 1 {
+                s.active_image = (s.active_image + 1) % s.case.images.len();
             }
             if i.key_pressed(egui::Key::M) {
                 s.maximised = match s.maximised {

@@ -37,12 +37,26 @@ impl ViewerGpu {
 
     /// Installs a case's textures and rebinds the views to them.
     pub fn set_textures(&mut self, device: &wgpu::Device, textures: CaseTextures) {
-        self.bind_groups = self
-            .uniforms
-            .iter()
-            .map(|u| Some(self.pipeline.bind_group(device, u, &textures)))
-            .collect();
         self.textures = Some(textures);
+        self.rebind(device);
+    }
+
+    /// Shows another image channel: no upload, only new bindings.
+    pub fn set_active_image(&mut self, device: &wgpu::Device, index: usize) {
+        if let Some(t) = &mut self.textures {
+            t.set_active_image(index);
+        }
+        self.rebind(device);
+    }
+
+    fn rebind(&mut self, device: &wgpu::Device) {
+        if let Some(textures) = &self.textures {
+            self.bind_groups = self
+                .uniforms
+                .iter()
+                .map(|u| Some(self.pipeline.bind_group(device, u, textures)))
+                .collect();
+        }
     }
 }
 
