@@ -105,15 +105,47 @@ fn load_in_background(request: OpenRequest) -> Receiver<Loaded> {
                                 .to_string(),
                         );
                     }
-                    let labels = case
-                        .embedded_labels()
-                        .unwrap_or_else(|| LabelTable::empty(""));
-                    Ok((case, labels))
+                    Ok(name_predictions_like_the_reference(case))
                 })
         };
         let _ = tx.send(result);
     });
     rx
+}
+
+/// Label names for the case; predictions whose embedded class map differs from the
+/// reference's are renumbered by organ name (as `segscope metrics` pairs them), so
+/// both layers use one set of colours.
+fn name_predictions_like_the_reference(mut case: Case) -> (Case, LabelTable) {
+    let embedded = |m: &crate::volume::LabelMap| {
+        crate::labels::from_nifti_extensions(
+            &m.source.extensions,
+            &m.source.path.display().to_string(),
+        )
+    };
+    let Some(reference_names) = case.reference.as_ref().and_then(embedded) else {
+        let labels = case
+            .embedded_labels()
+            .unwrap_or_else(|| LabelTable::empty(""));
+        return (case, labels);
+    };
+    let mut names = reference_names.clone();
+    for (_, prediction) in &mut case.predictions {
+        let Some(own) = embedded(prediction) else {
+            continue;
+        };
+        if own.iter().eq(reference_names.iter()) {
+            continue;
+        }
+        let (map, merged) = crate::metrics::match_by_name(&reference_names, &own);
+        prediction.voxels = crate::volume::labelmap::rename(&prediction.voxels, &map);
+        for (id, entry) in merged.iter() {
+            if names.get(id).is_none() {
+                names.insert_entry(id, entry.clone());
+            }
+        }
+    }
+    (case, names)
 }
 
 impl SegscopeApp {

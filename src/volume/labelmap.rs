@@ -187,3 +187,45 @@ fn convert<T: Voxel>(
         ))
     })
 }
+
+/// The label map with every id replaced through `map` (index = old id), as u8 when
+/// every new id fits, else u16.
+pub fn rename(voxels: &LabelVoxels, map: &[u16]) -> LabelVoxels {
+    let shape = voxels.shape();
+    let renamed: Vec<u16> = match voxels {
+        LabelVoxels::U8(a) => a.as_slice_memory_order().map_or_else(
+            || a.iter().map(|&v| map[usize::from(v)]).collect(),
+            |s| s.par_iter().map(|&v| map[usize::from(v)]).collect(),
+        ),
+        LabelVoxels::U16(a) => a.as_slice_memory_order().map_or_else(
+            || a.iter().map(|&v| map[usize::from(v)]).collect(),
+            |s| s.par_iter().map(|&v| map[usize::from(v)]).collect(),
+        ),
+    };
+    if renamed.par_iter().all(|&v| v <= 255) {
+        LabelVoxels::U8(VoxelData::from_vec(
+            shape,
+            renamed.into_par_iter().map(|v| v as u8).collect(),
+        ))
+    } else {
+        LabelVoxels::U16(VoxelData::from_vec(shape, renamed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renaming_keeps_u8_when_it_can() {
+        let v = LabelVoxels::U8(VoxelData::from_vec([2, 2, 1], vec![0u8, 1, 2, 3]));
+        let mut map: Vec<u16> = (0..=u16::MAX).collect();
+        map[3] = 1;
+        assert_eq!(
+            rename(&v, &map),
+            LabelVoxels::U8(VoxelData::from_vec([2, 2, 1], vec![0u8, 1, 2, 1]))
+        );
+        map[2] = 300;
+        assert_eq!(rename(&v, &map).get([0, 1, 0]), Some(300));
+    }
+}
