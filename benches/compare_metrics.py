@@ -35,8 +35,10 @@ labels = [int(l) for l in np.union1d(np.unique(gt), np.unique(pr)) if l != 0]
 
 
 def bincount_dice():
-    k = 256
-    h = np.bincount(gt.ravel().astype(np.int64) * k + pr.ravel(), minlength=k * k).reshape(k, k)
+    # The fastest numpy formulation we found here: a uint16 joint index (the oracle's
+    # int64 version takes about 3x longer).
+    k = int(max(gt.max(), pr.max())) + 1
+    h = np.bincount((gt.astype(np.uint16) * k + pr).ravel(), minlength=k * k).reshape(k, k)
     out = {}
     for l in labels:
         g, p, tp = h[l, :].sum(), h[:, l].sum(), h[l, l]
