@@ -91,6 +91,28 @@ impl Scene {
         }
     }
 
+    /// Renders the middle axial slice with these layer styles.
+    fn axial(
+        &self,
+        size: [u32; 2],
+        reference: LayerStyle,
+        prediction: LayerStyle,
+        mode: DisplayMode,
+    ) -> (ViewParams, image::RgbaImage) {
+        let view = SliceView::centred(Plane::Axial, &self.image.geometry);
+        let params = self.params(&view, size, reference, prediction, mode);
+        let img = render_view(
+            &self.gpu,
+            &self.pipeline,
+            &self.textures,
+            &params,
+            size[0],
+            size[1],
+        )
+        .unwrap();
+        (params, img)
+    }
+
     /// Label of a map at the centre of pixel (x, y), as the shader samples it.
     fn label_at(&self, map: &LabelMap, params: &ViewParams, size: [u32; 2], x: f64, y: f64) -> u16 {
         let v = params.mapping.voxel_at(
@@ -133,14 +155,12 @@ fn the_demo_liver_is_red_and_on_the_screen_left_in_axial() {
     );
     let s = scene(gpu, image, reference, prediction, &labels);
     let size = [320, 256];
-    let view = SliceView::centred(Plane::Axial, &s.image.geometry);
     let full = LayerStyle {
         fill: 1.0,
         outline: 0.0,
         shown: true,
     };
-    let params = s.params(&view, size, full, HIDDEN, DisplayMode::Layers);
-    let img = render_view(&s.gpu, &s.pipeline, &s.textures, &params, size[0], size[1]).unwrap();
+    let (_, img) = s.axial(size, full, HIDDEN, DisplayMode::Layers);
     let red = labels.color(1);
     let (mut left, mut right) = (0, 0);
     for (x, _, p) in img.enumerate_pixels() {
@@ -164,14 +184,12 @@ fn a_real_ct_liver_is_on_the_screen_left_and_matches_the_labels() {
     let Some(gpu) = gpu() else { return };
     let (s, labels) = ts_ct_small(gpu);
     let size = [366, 303];
-    let view = SliceView::centred(Plane::Axial, &s.image.geometry);
     let full = LayerStyle {
         fill: 1.0,
         outline: 0.0,
         shown: true,
     };
-    let params = s.params(&view, size, full, HIDDEN, DisplayMode::Layers);
-    let img = render_view(&s.gpu, &s.pipeline, &s.textures, &params, size[0], size[1]).unwrap();
+    let (params, img) = s.axial(size, full, HIDDEN, DisplayMode::Layers);
     let liver = labels.color(5);
     let (mut agree, mut total, mut left, mut right) = (0, 0, 0, 0);
     for (x, y, p) in img.enumerate_pixels() {
@@ -203,14 +221,12 @@ fn outline_mode_paints_only_boundary_pixels() {
     let Some(gpu) = gpu() else { return };
     let (s, labels) = ts_ct_small(gpu);
     let size = [244, 202];
-    let view = SliceView::centred(Plane::Axial, &s.image.geometry);
     let outline = LayerStyle {
         fill: 0.0,
         outline: 1.0,
         shown: true,
     };
-    let params = s.params(&view, size, outline, HIDDEN, DisplayMode::Layers);
-    let img = render_view(&s.gpu, &s.pipeline, &s.textures, &params, size[0], size[1]).unwrap();
+    let (params, img) = s.axial(size, outline, HIDDEN, DisplayMode::Layers);
     let liver = labels.color(5);
     let (mut painted, mut on_boundary) = (0, 0);
     for (x, y, p) in img.enumerate_pixels() {
@@ -239,14 +255,12 @@ fn difference_mode_shows_misses_and_additions_where_they_are() {
     let Some(gpu) = gpu() else { return };
     let (s, _) = ts_ct_small(gpu);
     let size = [366, 303];
-    let view = SliceView::centred(Plane::Axial, &s.image.geometry);
     let shown = LayerStyle {
         fill: 0.5,
         outline: 0.0,
         shown: true,
     };
-    let params = s.params(&view, size, shown, shown, DisplayMode::Difference);
-    let img = render_view(&s.gpu, &s.pipeline, &s.textures, &params, size[0], size[1]).unwrap();
+    let (params, img) = s.axial(size, shown, shown, DisplayMode::Difference);
     let (mut misses, mut adds, mut wrong) = (0, 0, 0);
     for (x, y, p) in img.enumerate_pixels() {
         let r = s.label_at(&s.reference, &params, size, f64::from(x), f64::from(y));

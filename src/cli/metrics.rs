@@ -258,6 +258,17 @@ struct CaseResult {
     regions: Vec<ErrorRegion>,
 }
 
+impl CaseResult {
+    /// The name the case's metrics give an organ id.
+    fn organ_name(&self, id: u16) -> String {
+        self.metrics
+            .labels
+            .iter()
+            .find(|m| m.label_id == id)
+            .map_or(String::new(), |m| m.label_name.clone())
+    }
+}
+
 fn evaluate_pair(
     args: &MetricsArgs,
     settings: &MetricsSettings,
@@ -353,12 +364,7 @@ fn run_pairs(
         );
         for c in &ok {
             for r in &c.regions {
-                let name = c
-                    .metrics
-                    .labels
-                    .iter()
-                    .find(|m| m.label_id == r.label_id)
-                    .map_or(String::new(), |m| m.label_name.clone());
+                let name = c.organ_name(r.label_id);
                 let b = r.bbox;
                 text.push_str(&format!(
                     "{},{},{},{},{},{},{},{},{},{},{},{},{:.2},{:.2},{:.2},{},{},{}\n",
@@ -458,12 +464,7 @@ fn case_table(c: &CaseResult, settings: &MetricsSettings) -> String {
     if !c.regions.is_empty() {
         out.push_str("largest error regions (voxel index i, j, k; slice where largest):\n");
         for r in c.regions.iter().take(8) {
-            let name = c
-                .metrics
-                .labels
-                .iter()
-                .find(|m| m.label_id == r.label_id)
-                .map_or(String::new(), |m| m.label_name.clone());
+            let name = c.organ_name(r.label_id);
             out.push_str(&format!(
                 "  {:<15} {:<24} {:>9.2} ml  {:>7} voxels  centroid ({:.0}, {:.0}, {:.0})  largest at k = {}\n",
                 r.kind.as_str(), truncate(&name, 24), r.volume_ml, r.voxels, r.centroid[0], r.centroid[1], r.centroid[2], r.largest_slice[2]
