@@ -86,6 +86,7 @@ fn main() {
                 },
                 outline_px: 1.0,
                 mode: DisplayMode::Layers,
+                smooth: false,
             };
             std::hint::black_box(
                 render_view(&gpu, &pipeline, &textures, &params, w, h).expect("renders"),

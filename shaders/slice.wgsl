@@ -7,7 +7,7 @@ struct Params {
     origin: vec4<f32>,
     axis_u: vec4<f32>,
     axis_v: vec4<f32>,
-    // Volume dimensions in voxels (xyz), 0 in w.
+    // Volume dimensions in voxels (xyz); w: 1 for trilinear intensity, 0 for nearest.
     dims: vec4<f32>,
     // x: window centre, y: window width (in stored units after scaling), z: scl_slope, w: scl_inter.
     window: vec4<f32>,
@@ -89,6 +89,23 @@ fn layer(base: vec3<f32>, which: u32, style: vec4<f32>, uv: vec2<f32>, id: u32) 
     return out;
 }
 
+// Intensity interpolated between the 8 nearest voxel centres (R32Float is not
+// filterable everywhere, so the filter is done here). Labels stay nearest.
+fn trilinear(v: vec3<f32>) -> f32 {
+    let c = v - vec3<f32>(0.5);
+    let base = floor(c);
+    let t = c - base;
+    let hi = vec3<i32>(p.dims.xyz) - vec3<i32>(1);
+    var acc = 0.0;
+    for (var n = 0u; n < 8u; n = n + 1u) {
+        let o = vec3<f32>(f32(n & 1u), f32((n >> 1u) & 1u), f32((n >> 2u) & 1u));
+        let ijk = clamp(vec3<i32>(base + o), vec3<i32>(0), hi);
+        let w = mix(1.0 - t, t, o);
+        acc = acc + w.x * w.y * w.z * textureLoad(intensity, ijk, 0).r;
+    }
+    return acc;
+}
+
 const TRUE_POSITIVE_TINT: f32 = 0.25;
 const FALSE_NEGATIVE: vec3<f32> = vec3<f32>(1.0, 0.16, 0.16);
 const FALSE_POSITIVE: vec3<f32> = vec3<f32>(0.16, 0.55, 1.0);
@@ -100,8 +117,12 @@ fn fs_main(in: VertexOutput) -> @location(0) vec4<f32> {
     if (!inside(v)) {
         return vec4<f32>(0.0, 0.0, 0.0, 1.0);
     }
-    let ijk = vec3<i32>(floor(v));
-    let stored = textureLoad(intensity, ijk, 0).r;
+    var stored = 0.0;
+    if (p.dims.w > 0.5) {
+        stored = trilinear(v);
+    } else {
+        stored = textureLoad(intensity, vec3<i32>(floor(v)), 0).r;
+    }
     let value = stored * p.window.z + p.window.w;
     let low = p.window.x - 0.5 * p.window.y;
     let grey = clamp((value - low) / max(p.window.y, 1e-6), 0.0, 1.0);

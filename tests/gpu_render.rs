@@ -88,6 +88,7 @@ impl Scene {
             prediction,
             outline_px: 1.0,
             mode,
+            smooth: false,
         }
     }
 
@@ -321,6 +322,7 @@ fn switching_image_channels_changes_the_picture_without_uploading() {
         prediction: HIDDEN,
         outline_px: 1.0,
         mode: DisplayMode::Layers,
+        smooth: false,
     };
     let first = render_view(&gpu, &pipeline, &textures, &params, 160, 128).unwrap();
     textures.set_active_image(1);
@@ -336,5 +338,30 @@ fn switching_image_channels_changes_the_picture_without_uploading() {
         "{} vs {}",
         centre(&first),
         centre(&second)
+    );
+}
+
+#[test]
+fn smooth_intensity_interpolates_between_voxels() {
+    let Some(gpu) = gpu() else { return };
+    let (s, _) = ts_ct_small(gpu);
+    let size = [400, 300];
+    let view = SliceView::centred(Plane::Coronal, &s.image.geometry);
+    let mut params = s.params(&view, size, HIDDEN, HIDDEN, DisplayMode::Layers);
+    let nearest = render_view(&s.gpu, &s.pipeline, &s.textures, &params, size[0], size[1]).unwrap();
+    params.smooth = true;
+    let smooth = render_view(&s.gpu, &s.pipeline, &s.textures, &params, size[0], size[1]).unwrap();
+    // Nearest sampling shows blocks of equal pixels; interpolation makes neighbours differ
+    // and adds grey levels between the voxels' own.
+    let changes = |img: &image::RgbaImage| {
+        img.enumerate_pixels()
+            .filter(|(x, y, p)| *x + 1 < size[0] && img.get_pixel(x + 1, *y)[0] != p[0])
+            .count()
+    };
+    assert!(
+        changes(&smooth) > 2 * changes(&nearest),
+        "{} vs {}",
+        changes(&smooth),
+        changes(&nearest)
     );
 }

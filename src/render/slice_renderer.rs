@@ -44,6 +44,8 @@ pub struct ViewParams {
     pub outline_px: f32,
     /// Layers or difference.
     pub mode: DisplayMode,
+    /// Interpolate intensity trilinearly (labels are always nearest).
+    pub smooth: bool,
 }
 
 /// The uniform block of `shaders/slice.wgsl` (`Params`).
@@ -81,7 +83,7 @@ impl GpuParams {
                 textures.dims[0] as f32,
                 textures.dims[1] as f32,
                 textures.dims[2] as f32,
-                0.0,
+                if params.smooth { 1.0 } else { 0.0 },
             ],
             window: {
                 let scaling = textures.intensity[textures.active].1;

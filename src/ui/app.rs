@@ -343,7 +343,7 @@ impl SegscopeApp {
                 ui.label(format!("loading {what}…"));
             }
             if let Some(e) = &self.error {
-                ui.colored_label(Color32::from_rgb(255, 110, 90), format!("⚠ {e}"));
+                ui.colored_label(Color32::from_rgb(255, 110, 90), format!("error: {e}"));
             }
             let Some(s) = &mut self.state else { return };
             if s.case.images.len() > 1 {
@@ -377,6 +377,7 @@ impl SegscopeApp {
                     s.preset(i);
                 }
             }
+            ui.checkbox(&mut s.smooth, "smooth");
             let mut radiological = s.views[0].radiological;
             if ui.checkbox(&mut radiological, "radiological").changed() {
                 s.views
@@ -498,6 +499,7 @@ impl SegscopeApp {
                 f64::from(rect.height()),
             );
             let params = ViewParams {
+                smooth: s.smooth,
                 mapping,
                 window: s.windows[s.active_image],
                 reference: s.reference_style,

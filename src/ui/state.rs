@@ -37,6 +37,8 @@ pub struct ViewerState {
     pub hidden: std::collections::BTreeSet<u16>,
     /// Crosshair in RAS display voxel coordinates.
     pub crosshair: [usize; 3],
+    /// Trilinear intensity (labels stay nearest).
+    pub smooth: bool,
 }
 
 impl ViewerState {
@@ -73,6 +75,7 @@ impl ViewerState {
             mode: DisplayMode::Layers,
             hidden: Default::default(),
             crosshair: d.shape.map(|n| n / 2),
+            smooth: false,
             case,
             labels,
         }
