@@ -390,12 +390,17 @@ impl SegscopeApp {
     fn label_panel(&mut self, ui: &mut egui::Ui) {
         let Some(s) = &mut self.state else { return };
         ui.heading("Organs");
-        let present: Vec<(u16, u64)> = s
+        // Organs in the reference or in any prediction (a hallucinated organ is listed too).
+        let mut ids: std::collections::BTreeSet<u16> = std::collections::BTreeSet::new();
+        let maps = s
             .case
             .reference
-            .as_ref()
-            .map(|r| r.present_labels())
-            .unwrap_or_default();
+            .iter()
+            .chain(s.case.predictions.iter().map(|(_, m)| m));
+        for map in maps {
+            ids.extend(map.present_labels().into_iter().map(|(id, _)| id));
+        }
+        let present: Vec<(u16, u64)> = ids.into_iter().map(|id| (id, 0)).collect();
         ui.horizontal(|ui| {
             if ui.button("show all").clicked() {
                 s.hidden.clear();
