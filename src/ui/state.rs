@@ -39,6 +39,21 @@ pub struct ViewerState {
     pub crosshair: [usize; 3],
     /// Trilinear intensity (labels stay nearest).
     pub smooth: bool,
+    /// Organ ids in the reference or any prediction (a hallucinated organ is listed
+    /// too), counted once at load rather than every frame.
+    pub organs: Vec<u16>,
+}
+
+fn organ_ids(case: &Case) -> Vec<u16> {
+    let mut ids = std::collections::BTreeSet::new();
+    for map in case
+        .reference
+        .iter()
+        .chain(case.predictions.iter().map(|(_, m)| m))
+    {
+        ids.extend(map.present_labels().into_iter().map(|(id, _)| id));
+    }
+    ids.into_iter().collect()
 }
 
 impl ViewerState {
@@ -76,6 +91,7 @@ impl ViewerState {
             hidden: Default::default(),
             crosshair: d.shape.map(|n| n / 2),
             smooth: false,
+            organs: organ_ids(&case),
             case,
             labels,
         }
@@ -167,6 +183,7 @@ mod tests {
             crate::labels::Preset::Word.table(),
         );
         assert_eq!(s.windows[0], [40.0, 400.0]);
+        assert_eq!(s.organs, vec![1, 2, 3, 4, 5, 6, 8, 14]);
         s.preset(3);
         assert_eq!(s.windows[0], [-500.0, 1400.0]);
     }
