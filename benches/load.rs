@@ -9,28 +9,16 @@
 //! ratio segscope / raw inflate (goal ≤ 1.2×).
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
 use segscope::volume::{LabelMap, Volume};
 
+#[path = "support/timing.rs"]
+mod timing;
+use timing::{case_dir, median_time};
+
 const RUNS: usize = 7;
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
-fn time<T>(f: impl Fn() -> T) -> Duration {
-    let times: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            std::hint::black_box(f());
-            start.elapsed()
-        })
-        .collect();
-    median(times)
-}
 
 /// The gzip ISIZE trailer: the inflated size of a single-member file below 4 GiB.
 fn inflated_size(gz: &[u8]) -> usize {
@@ -55,11 +43,7 @@ fn flate2_read(path: &Path) -> usize {
 }
 
 fn main() {
-    let dir = std::env::args()
-        .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("bench-data/word_0014"));
+    let dir = case_dir();
     if !dir.join("image.nii.gz").is_file() {
         eprintln!(
             "no benchmark case at {}: build it with\n  python3 ../shared/peers/make_bench_case.py ../shared/data/word_labels/word_0014.nii.gz {}",
@@ -73,12 +57,16 @@ fn main() {
     let mut total_raw = Duration::ZERO;
     for name in ["image.nii.gz", "reference.nii.gz", "prediction.nii.gz"] {
         let path = dir.join(name);
-        let raw = time(|| raw_libdeflate(&path));
-        let flate = time(|| flate2_read(&path));
+        let raw = median_time(RUNS, || raw_libdeflate(&path));
+        let flate = median_time(RUNS, || flate2_read(&path));
         let ours = if name == "image.nii.gz" {
-            time(|| Volume::load(&path).expect("loads").data.memory_bytes())
+            median_time(RUNS, || {
+                Volume::load(&path).expect("loads").data.memory_bytes()
+            })
         } else {
-            time(|| LabelMap::load(&path).expect("loads").voxels.memory_bytes())
+            median_time(RUNS, || {
+                LabelMap::load(&path).expect("loads").voxels.memory_bytes()
+            })
         };
         total_segscope += ours;
         total_raw += raw;

@@ -4,31 +4,16 @@
 //!
 //!     cargo bench --bench metrics -- bench-data/word_0014
 
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
-
 use segscope::labels::LabelTable;
 use segscope::metrics::{Convention, MetricsSettings, OverlapCounts, SurfaceDefinition, evaluate};
 use segscope::volume::LabelMap;
 
-fn median(runs: usize, f: impl Fn()) -> Duration {
-    let mut t: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed()
-        })
-        .collect();
-    t.sort();
-    t[t.len() / 2]
-}
+#[path = "support/timing.rs"]
+mod timing;
+use timing::{case_dir, median_time};
 
 fn main() {
-    let dir = std::env::args()
-        .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("bench-data/word_0014"));
+    let dir = case_dir();
     if !dir.join("reference.nii.gz").is_file() {
         eprintln!(
             "no benchmark case at {} (see benches/load.rs)",
@@ -47,7 +32,7 @@ fn main() {
         shape[2],
         rayon::current_num_threads()
     );
-    let overlap = median(15, || {
+    let overlap = median_time(15, || {
         std::hint::black_box(
             OverlapCounts::compute(&reference.voxels, &prediction.voxels, None).expect("same grid"),
         );
@@ -62,7 +47,7 @@ fn main() {
     ] {
         let mut settings = MetricsSettings::new(Convention::Nnunet);
         settings.surface = surface;
-        let t = median(3, || {
+        let t = median_time(3, || {
             std::hint::black_box(
                 evaluate(
                     &reference,
