@@ -11,7 +11,7 @@ struct Params {
     dims: vec4<f32>,
     // x: window centre, y: window width (in stored units after scaling), z: scl_slope, w: scl_inter.
     window: vec4<f32>,
-    // Per layer: x fill opacity, y outline opacity, z 1 when shown, w unused.
+    // Per layer: x fill opacity, y outline opacity, z 1 when shown, w 1 when the layer exists.
     reference_style: vec4<f32>,
     prediction_style: vec4<f32>,
     // x: view width px, y: view height px, z: outline width px, w: mode (0 layers, 1 difference).
@@ -49,7 +49,9 @@ fn inside(v: vec3<f32>) -> bool {
 }
 
 fn label_at(which: u32, v: vec3<f32>) -> u32 {
-    if (!inside(v)) {
+    // An absent layer is bound to a 1-voxel placeholder: never read past it.
+    let present = select(p.prediction_style.w, p.reference_style.w, which == 0u);
+    if (!inside(v) || present < 0.5) {
         return 0u;
     }
     let ijk = vec3<i32>(floor(v));

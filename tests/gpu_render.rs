@@ -365,3 +365,42 @@ fn smooth_intensity_interpolates_between_voxels() {
         changes(&nearest)
     );
 }
+
+#[test]
+fn an_image_without_label_maps_renders_plain_grey() {
+    let Some(gpu) = gpu() else { return };
+    let case = segscope::demo::phantom_case();
+    let image = case.images[0].1.clone();
+    let pipeline = SlicePipeline::new(&gpu.device, OFFSCREEN_FORMAT);
+    let textures = CaseTextures::upload(
+        &gpu.device,
+        &gpu.queue,
+        &[&image],
+        None,
+        None,
+        &Preset::Word.table(),
+    )
+    .unwrap();
+    let view = SliceView::centred(Plane::Axial, &image.geometry);
+    let shown = LayerStyle {
+        fill: 1.0,
+        outline: 1.0,
+        shown: true,
+    };
+    for mode in [DisplayMode::Layers, DisplayMode::Difference] {
+        let params = ViewParams {
+            mapping: view_mapping(&image.geometry, &view, 160.0, 128.0),
+            window: [40.0, 400.0],
+            reference: shown,
+            prediction: shown,
+            outline_px: 1.0,
+            mode,
+            smooth: false,
+        };
+        let img = render_view(&gpu, &pipeline, &textures, &params, 160, 128).unwrap();
+        assert!(
+            img.pixels().all(|p| p[0] == p[1] && p[1] == p[2]),
+            "{mode:?}: only grey without label maps"
+        );
+    }
+}
