@@ -53,7 +53,7 @@ fn main() {
         &gpu.queue,
         &[&image],
         Some(&reference),
-        Some(&prediction),
+        &[&prediction],
         &labels,
     )
     .expect("upload");

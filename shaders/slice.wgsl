@@ -24,6 +24,27 @@ struct Params {
 @group(0) @binding(3) var prediction_labels: texture_3d<u32>;
 @group(0) @binding(4) var palette: texture_2d<f32>;
 
+// The brick this draw reads (see render/bricks.rs): its textures store voxels
+// stored_lo .. stored_lo + stored_last; it paints only voxels in owned_lo .. owned_hi.
+// A volume that fits one texture is one brick that owns and stores everything.
+struct Brick {
+    owned_lo: vec4<f32>,
+    owned_hi: vec4<f32>,
+    stored_lo: vec4<i32>,
+    stored_last: vec4<i32>,
+};
+
+@group(0) @binding(5) var<uniform> brick: Brick;
+
+// Volume voxel index → texel of this brick (clamped to what it stores).
+fn texel(ijk: vec3<i32>) -> vec3<i32> {
+    return clamp(ijk - brick.stored_lo.xyz, vec3<i32>(0), brick.stored_last.xyz);
+}
+
+fn owned(v: vec3<f32>) -> bool {
+    return all(v >= brick.owned_lo.xyz) && all(v < brick.owned_hi.xyz);
+}
+
 struct VertexOutput {
     @builtin(position) position: vec4<f32>,
     @location(0) uv: vec2<f32>,
@@ -54,7 +75,7 @@ fn label_at(which: u32, v: vec3<f32>) -> u32 {
     if (!inside(v) || present < 0.5) {
         return 0u;
     }
-    let ijk = vec3<i32>(floor(v));
+    let ijk = texel(vec3<i32>(floor(v)));
     if (which == 0u) {
         return textureLoad(reference_labels, ijk, 0).r;
     }
@@ -103,7 +124,7 @@ fn trilinear(v: vec3<f32>) -> f32 {
         let o = vec3<f32>(f32(n & 1u), f32((n >> 1u) & 1u), f32((n >> 2u) & 1u));
         let ijk = clamp(vec3<i32>(base + o), vec3<i32>(0), hi);
         let w = mix(1.0 - t, t, o);
-        acc = acc + w.x * w.y * w.z * textureLoad(intensity, ijk, 0).r;
+        acc = acc + w.x * w.y * w.z * textureLoad(intensity, texel(ijk), 0).r;
     }
     return acc;
 }
@@ -119,11 +140,15 @@ fn fs_main(in: VertexOutput) -> @location(0) vec4<f32> {
     if (!inside(v)) {
         return vec4<f32>(0.0, 0.0, 0.0, 1.0);
     }
+    if (!owned(v)) {
+        // Another brick's draw paints this pixel.
+        discard;
+    }
     var stored = 0.0;
     if (p.dims.w > 0.5) {
         stored = trilinear(v);
     } else {
-        stored = textureLoad(intensity, vec3<i32>(floor(v)), 0).r;
+        stored = textureLoad(intensity, texel(vec3<i32>(floor(v))), 0).r;
     }
     let value = stored * p.window.z + p.window.w;
     let low = p.window.x - 0.5 * p.window.y;

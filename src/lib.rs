@@ -11,6 +11,8 @@ pub mod cli;
 pub mod dataset;
 /// The built-in demo phantom (generated, never patient data).
 pub mod demo;
+/// Failure inspection: progressive case metrics, per-slice Dice, worst slices, error navigation.
+pub mod inspect;
 /// Label tables: presets, default palette, ITK-SNAP / Slicer / nnU-Net / NIfTI-extension readers.
 pub mod labels;
 /// Metrics: exact overlap (volume and per slice), DeepMind and MedPy surface distances, conventions.

@@ -53,7 +53,7 @@ fn scene(
         &gpu.queue,
         &[&image],
         Some(&reference),
-        Some(&prediction),
+        &[&prediction],
         labels,
     )
     .expect("uploads");
@@ -309,7 +309,7 @@ fn switching_image_channels_changes_the_picture_without_uploading() {
         &gpu.queue,
         &[&ct, &inverted],
         None,
-        None,
+        &[],
         &LabelTable::empty(""),
     )
     .unwrap();
@@ -377,7 +377,7 @@ fn an_image_without_label_maps_renders_plain_grey() {
         &gpu.queue,
         &[&image],
         None,
-        None,
+        &[],
         &Preset::Word.table(),
     )
     .unwrap();
@@ -402,5 +402,64 @@ fn an_image_without_label_maps_renders_plain_grey() {
             img.pixels().all(|p| p[0] == p[1] && p[1] == p[2]),
             "{mode:?}: only grey without label maps"
         );
+    }
+}
+
+#[test]
+fn a_volume_split_into_bricks_renders_exactly_as_one_texture() {
+    let Some(gpu) = gpu() else { return };
+    let (s, labels) = ts_ct_small(gpu);
+    // Textures of at most 40 voxels per side force several bricks along every axis.
+    let bricked = CaseTextures::upload_in_bricks(
+        &s.gpu.device,
+        &s.gpu.queue,
+        &[&s.image],
+        Some(&s.reference),
+        &[&s.prediction],
+        &labels,
+        40,
+    )
+    .expect("uploads in bricks");
+    assert_eq!(s.textures.brick_count(), 1);
+    assert!(
+        bricked.brick_count() >= 8,
+        "bricks: {}",
+        bricked.brick_count()
+    );
+    let styled = LayerStyle {
+        fill: 0.4,
+        outline: 1.0,
+        shown: true,
+    };
+    let size = [301, 257];
+    for plane in Plane::ALL {
+        let view = SliceView::centred(plane, &s.image.geometry);
+        for (mode, smooth) in [
+            (DisplayMode::Layers, false),
+            (DisplayMode::Layers, true),
+            (DisplayMode::Difference, false),
+        ] {
+            let mut params = s.params(&view, size, styled, styled, mode);
+            params.smooth = smooth;
+            params.outline_px = 2.0;
+            let render = |t: &CaseTextures| {
+                render_view(&s.gpu, &s.pipeline, t, &params, size[0], size[1]).unwrap()
+            };
+            let (whole, split) = (render(&s.textures), render(&bricked));
+            let differing = whole
+                .pixels()
+                .zip(split.pixels())
+                .filter(|(a, b)| a != b)
+                .count();
+            assert_eq!(
+                differing, 0,
+                "{plane:?} {mode:?} smooth={smooth}: {differing} pixels differ"
+            );
+            let coloured = whole.pixels().filter(|p| p[0] != p[1]).count();
+            assert!(
+                coloured > 200,
+                "{plane:?}: the view shows organs ({coloured} px)"
+            );
+        }
     }
 }

@@ -1,16 +1,17 @@
 //! Empty-mask conventions: how the field's evaluation protocols define a metric
 //! when an organ is missing from the reference, the prediction, or both.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::surface::SurfaceDefinition;
 use crate::labels::normalize_name;
 
 /// A named evaluation protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Convention {
     /// nnU-Net: both empty → NaN (excluded from means); one empty → Dice 0, distances NaN, NSD 0.
+    #[default]
     Nnunet,
     /// WORD: either empty → Dice 0, HD95 50 mm; MedPy surfaces.
     Word,

@@ -147,14 +147,12 @@ pub fn match_by_name(reference: &LabelTable, prediction: &LabelTable) -> (IdMap,
     (map, names)
 }
 
-/// Computes every organ's metrics for one pair; `pred_to_ref` renames prediction ids.
-pub fn evaluate(
+/// The overlap pass of one pair, after checking that both share one grid.
+pub fn overlap_of(
     reference: &LabelMap,
     prediction: &LabelMap,
-    names: &LabelTable,
     pred_to_ref: Option<&IdMap>,
-    settings: &MetricsSettings,
-) -> Result<CaseMetrics, MetricsError> {
+) -> Result<OverlapCounts, MetricsError> {
     let differences = reference.geometry.differences(&prediction.geometry);
     if !differences.is_empty() {
         return Err(MetricsError::Grid {
@@ -163,104 +161,145 @@ pub fn evaluate(
             differences,
         });
     }
-    let overlap = OverlapCounts::compute(&reference.voxels, &prediction.voxels, pred_to_ref)?;
+    OverlapCounts::compute(&reference.voxels, &prediction.voxels, pred_to_ref)
+}
+
+/// Computes every organ's metrics for one pair; `pred_to_ref` renames prediction ids.
+pub fn evaluate(
+    reference: &LabelMap,
+    prediction: &LabelMap,
+    names: &LabelTable,
+    pred_to_ref: Option<&IdMap>,
+    settings: &MetricsSettings,
+) -> Result<CaseMetrics, MetricsError> {
+    let overlap = overlap_of(reference, prediction, pred_to_ref)?;
     let ids = match &settings.labels {
         Some(ids) => ids.clone(),
         None => overlap.present_labels(),
     };
-    let voxel_ml = reference.geometry.voxel_volume_ml();
-    let spacing = reference.geometry.spacing;
+    let pair = Pair {
+        reference,
+        prediction,
+        pred_to_ref,
+        overlap: &overlap,
+    };
     let labels = ids
         .par_iter()
-        .map(|&id| {
-            let counts = overlap.label(id);
-            let status = Status::from_counts(counts.reference, counts.prediction);
-            let name = names.name(id);
-            // FLARE22 adds the organ's own tolerance after the requested ones.
-            let organ_tolerance = match settings.convention {
-                Convention::Flare22 => Convention::flare22_tolerance(&name),
-                _ => None,
-            };
-            let tolerances: Vec<f64> = settings
-                .tolerances
-                .iter()
-                .copied()
-                .chain(organ_tolerance)
-                .collect();
-            let surface = match (settings.surface_metrics, overlap.bounding_box(id)) {
-                (true, Some(bbox)) => Some(
-                    surface::surface_distances(
-                        &reference.voxels,
-                        &prediction.voxels,
-                        id,
-                        pred_to_ref,
-                        bbox,
-                        spacing,
-                        settings.surface,
-                    )
-                    .metrics(settings.surface, &tolerances),
-                ),
-                _ => None,
-            };
-            let nan = f64::NAN;
-            let raw = convention::Defined {
-                dice: counts.dice().unwrap_or(nan),
-                iou: counts.iou().unwrap_or(nan),
-                hd: surface.as_ref().map_or(nan, |s| s.hd),
-                hd95: surface.as_ref().map_or(nan, |s| s.hd95),
-                assd: surface.as_ref().map_or(nan, |s| s.assd),
-                masd: surface.as_ref().map_or(nan, |s| s.masd),
-            };
-            let defined = if settings.surface_metrics || status != Status::Ok {
-                settings.convention.define(status, raw)
-            } else {
-                raw
-            };
-            let keep_distances = |v: f64| if settings.surface_metrics { v } else { nan };
-            let mut nsd: Vec<(f64, f64)> = tolerances
-                .iter()
-                .enumerate()
-                .map(|(i, &t)| {
-                    let raw = surface.as_ref().map_or(nan, |s| s.nsd[i]);
-                    (
-                        t,
-                        if settings.surface_metrics {
-                            settings.convention.nsd(status, raw)
-                        } else {
-                            nan
-                        },
-                    )
-                })
-                .collect();
-            let nsd_organ = match (settings.convention, organ_tolerance) {
-                (Convention::Flare22, Some(_)) => nsd.pop(),
-                (Convention::Flare22, None) => Some((nan, nan)),
-                _ => None,
-            };
-            LabelMetrics {
-                label_id: id,
-                label_name: name,
-                counts,
-                reference_ml: counts.reference as f64 * voxel_ml,
-                prediction_ml: counts.prediction as f64 * voxel_ml,
-                dice: defined.dice,
-                iou: defined.iou,
-                rvd: if counts.reference > 0 {
-                    (counts.prediction as f64 - counts.reference as f64) / counts.reference as f64
+        .map(|&id| label_metrics(&pair, id, names, settings))
+        .collect();
+    Ok(CaseMetrics { labels, overlap })
+}
+
+/// A reference/prediction pair on one grid with its overlap counts: what one
+/// organ's metrics are computed from.
+#[derive(Clone, Copy)]
+pub struct Pair<'a> {
+    /// The reference label map.
+    pub reference: &'a LabelMap,
+    /// The prediction label map.
+    pub prediction: &'a LabelMap,
+    /// Renaming of prediction ids, if the class maps differ.
+    pub pred_to_ref: Option<&'a IdMap>,
+    /// The pair's overlap pass ([`overlap_of`]).
+    pub overlap: &'a OverlapCounts,
+}
+
+/// Every metric of organ `id` of a pair, after the convention. With
+/// `settings.surface_metrics` off the distances are NaN (overlap only, instant).
+pub fn label_metrics(
+    pair: &Pair<'_>,
+    id: u16,
+    names: &LabelTable,
+    settings: &MetricsSettings,
+) -> LabelMetrics {
+    let (reference, prediction, overlap) = (pair.reference, pair.prediction, pair.overlap);
+    let voxel_ml = reference.geometry.voxel_volume_ml();
+    let spacing = reference.geometry.spacing;
+    let counts = overlap.label(id);
+    let status = Status::from_counts(counts.reference, counts.prediction);
+    let name = names.name(id);
+    // FLARE22 adds the organ's own tolerance after the requested ones.
+    let organ_tolerance = match settings.convention {
+        Convention::Flare22 => Convention::flare22_tolerance(&name),
+        _ => None,
+    };
+    let tolerances: Vec<f64> = settings
+        .tolerances
+        .iter()
+        .copied()
+        .chain(organ_tolerance)
+        .collect();
+    let surface = match (settings.surface_metrics, overlap.bounding_box(id)) {
+        (true, Some(bbox)) => Some(
+            surface::surface_distances(
+                &reference.voxels,
+                &prediction.voxels,
+                id,
+                pair.pred_to_ref,
+                bbox,
+                spacing,
+                settings.surface,
+            )
+            .metrics(settings.surface, &tolerances),
+        ),
+        _ => None,
+    };
+    let nan = f64::NAN;
+    let raw = convention::Defined {
+        dice: counts.dice().unwrap_or(nan),
+        iou: counts.iou().unwrap_or(nan),
+        hd: surface.as_ref().map_or(nan, |s| s.hd),
+        hd95: surface.as_ref().map_or(nan, |s| s.hd95),
+        assd: surface.as_ref().map_or(nan, |s| s.assd),
+        masd: surface.as_ref().map_or(nan, |s| s.masd),
+    };
+    let defined = if settings.surface_metrics || status != Status::Ok {
+        settings.convention.define(status, raw)
+    } else {
+        raw
+    };
+    let keep_distances = |v: f64| if settings.surface_metrics { v } else { nan };
+    let mut nsd: Vec<(f64, f64)> = tolerances
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| {
+            let raw = surface.as_ref().map_or(nan, |s| s.nsd[i]);
+            (
+                t,
+                if settings.surface_metrics {
+                    settings.convention.nsd(status, raw)
                 } else {
                     nan
                 },
-                hd_mm: keep_distances(defined.hd),
-                hd95_mm: keep_distances(defined.hd95),
-                assd_mm: keep_distances(defined.assd),
-                masd_mm: keep_distances(defined.masd),
-                nsd,
-                nsd_organ,
-                status,
-            }
+            )
         })
         .collect();
-    Ok(CaseMetrics { labels, overlap })
+    let nsd_organ = match (settings.convention, organ_tolerance) {
+        (Convention::Flare22, Some(_)) => nsd.pop(),
+        (Convention::Flare22, None) => Some((nan, nan)),
+        _ => None,
+    };
+    LabelMetrics {
+        label_id: id,
+        label_name: name,
+        counts,
+        reference_ml: counts.reference as f64 * voxel_ml,
+        prediction_ml: counts.prediction as f64 * voxel_ml,
+        dice: defined.dice,
+        iou: defined.iou,
+        rvd: if counts.reference > 0 {
+            (counts.prediction as f64 - counts.reference as f64) / counts.reference as f64
+        } else {
+            nan
+        },
+        hd_mm: keep_distances(defined.hd),
+        hd95_mm: keep_distances(defined.hd95),
+        assd_mm: keep_distances(defined.assd),
+        masd_mm: keep_distances(defined.masd),
+        nsd,
+        nsd_organ,
+        status,
+    }
 }
 
 /// The error regions of every evaluated organ of a case, largest first.

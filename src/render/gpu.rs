@@ -10,9 +10,9 @@ pub enum RenderError {
     /// The adapter refused the device.
     #[error("the GPU refused to create a device: {0}")]
     Device(String),
-    /// A volume exceeds what one 3D texture can hold on this adapter.
-    #[error("volume {shape:?} exceeds this GPU's largest 3D texture ({max} voxels per side)")]
-    TooLarge {
+    /// A volume that no set of 3D textures can hold (an empty side, or a side past u32).
+    #[error("volume {shape:?} cannot be put in 3D textures of at most {max} voxels per side")]
+    BadShape {
         /// Volume shape.
         shape: [usize; 3],
         /// `max_texture_dimension_3d`.

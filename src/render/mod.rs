@@ -1,6 +1,7 @@
 //! GPU rendering with wgpu: volumes as 3D textures, slices composed in
 //! `shaders/slice.wgsl`, on screen (through egui) or offscreen. No UI code here.
 
+pub mod bricks;
 pub mod gpu;
 pub mod offscreen;
 pub mod slice_renderer;

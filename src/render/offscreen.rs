@@ -43,7 +43,7 @@ pub fn render_view(
                 [width as f32, height as f32],
             )),
         );
-        let bind_group = pipeline.bind_group(device, &uniform, textures);
+        let bindings = pipeline.bind_groups(device, &uniform, textures);
         // Rows of a texture-to-buffer copy are padded to 256 bytes.
         let padded_row = (width * 4).div_ceil(256) * 256;
         let readback = device.create_buffer(&wgpu::BufferDescriptor {
@@ -69,7 +69,7 @@ pub fn render_view(
                 })],
                 ..Default::default()
             });
-            pipeline.draw(&mut pass, &bind_group);
+            pipeline.draw(&mut pass, &bindings, &params.mapping);
         }
         encoder.copy_texture_to_buffer(
             wgpu::TexelCopyTextureInfo {

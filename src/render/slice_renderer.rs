@@ -3,6 +3,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use super::bricks::{self, Brick};
 use super::gpu::RenderError;
 use super::view::ViewMapping;
 use crate::labels::LabelTable;
@@ -86,7 +87,7 @@ impl GpuParams {
                 if params.smooth { 1.0 } else { 0.0 },
             ],
             window: {
-                let scaling = textures.intensity[textures.active].1;
+                let scaling = textures.scaling[textures.active];
                 [
                     params.window[0] as f32,
                     params.window[1] as f32,
@@ -110,14 +111,51 @@ impl GpuParams {
     }
 }
 
+/// The textures of one brick (the whole volume unless it exceeds a 3D texture).
+struct BrickTextures {
+    brick: Brick,
+    /// One texture per image channel.
+    intensity: Vec<wgpu::TextureView>,
+    reference: wgpu::TextureView,
+    /// One texture per prediction (a placeholder when the case has none).
+    predictions: Vec<wgpu::TextureView>,
+    /// The brick's `Brick` uniform (owned and stored boxes), written once.
+    uniform: wgpu::Buffer,
+}
+
+/// The `Brick` uniform block of `shaders/slice.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+struct GpuBrick {
+    owned_lo: [f32; 4],
+    owned_hi: [f32; 4],
+    stored_lo: [i32; 4],
+    stored_last: [i32; 4],
+}
+
+impl GpuBrick {
+    fn new(b: &Brick) -> Self {
+        let f = |v: [u32; 3]| [v[0] as f32, v[1] as f32, v[2] as f32, 0.0];
+        let i = |v: [u32; 3]| [v[0] as i32, v[1] as i32, v[2] as i32, 0];
+        GpuBrick {
+            owned_lo: f(b.owned_lo),
+            owned_hi: f(b.owned_hi),
+            stored_lo: i(b.stored_lo),
+            stored_last: i(b.stored_size.map(|s| s.saturating_sub(1))),
+        }
+    }
+}
+
 /// The textures of one case on the GPU.
 pub struct CaseTextures {
-    /// One texture per image channel, with its scl_slope/scl_inter.
-    intensity: Vec<(wgpu::TextureView, [f32; 2])>,
+    /// The volume's bricks, each with a texture per image channel and per label layer.
+    bricks: Vec<BrickTextures>,
+    /// scl_slope/scl_inter per image channel.
+    scaling: Vec<[f32; 2]>,
     /// The channel the views show.
     active: usize,
-    reference: wgpu::TextureView,
-    prediction: wgpu::TextureView,
+    /// The prediction the views show.
+    active_prediction: usize,
     palette_texture: wgpu::Texture,
     palette: wgpu::TextureView,
     /// Volume shape in voxels.
@@ -152,11 +190,11 @@ fn texture_3d(
     })
 }
 
-/// Writes `slices` z-slices starting at `z0`.
+/// Writes `slices` z-slices starting at `z0` of a texture whose x-y plane is `plane`.
 fn write_slab(
     queue: &wgpu::Queue,
     texture: &wgpu::Texture,
-    dims: [u32; 3],
+    plane: [u32; 2],
     z0: u32,
     slices: u32,
     bytes: &[u8],
@@ -172,12 +210,12 @@ fn write_slab(
         bytes,
         wgpu::TexelCopyBufferLayout {
             offset: 0,
-            bytes_per_row: Some(dims[0] * bytes_per_voxel),
-            rows_per_image: Some(dims[1]),
+            bytes_per_row: Some(plane[0] * bytes_per_voxel),
+            rows_per_image: Some(plane[1]),
         },
         wgpu::Extent3d {
-            width: dims[0],
-            height: dims[1],
+            width: plane[0],
+            height: plane[1],
             depth_or_array_layers: slices,
         },
     );
@@ -186,16 +224,60 @@ fn write_slab(
 /// Slabs of about 16 MiB keep the temporary conversion buffers small.
 const SLAB_BYTES: usize = 16 << 20;
 
+/// Uploads the stored box of `brick` from a volume (x fastest) into a new texture.
+fn upload_brick<T: Copy, U: Pod>(
+    (device, queue): (&wgpu::Device, &wgpu::Queue),
+    (name, format): (&str, wgpu::TextureFormat),
+    volume: &[T],
+    dims: [u32; 3],
+    brick: &Brick,
+    convert: impl Fn(T) -> U,
+    uploaded: &mut u64,
+) -> wgpu::TextureView {
+    let texture = texture_3d(device, name, brick.stored_size, format);
+    let size = std::mem::size_of::<U>();
+    let plane = [brick.stored_size[0], brick.stored_size[1]];
+    bricks::for_each_slab(
+        volume,
+        dims,
+        brick,
+        SLAB_BYTES / size,
+        convert,
+        |z0, slices, data| {
+            let bytes: &[u8] = bytemuck::cast_slice(data);
+            write_slab(queue, &texture, plane, z0, slices, bytes, size as u32);
+            *uploaded += bytes.len() as u64;
+        },
+    );
+    texture.create_view(&Default::default())
+}
+
 impl CaseTextures {
     /// Uploads every image channel, the label maps (absent ones as a 1-voxel
-    /// placeholder) and the palette. All images must share one grid (a `Case` does).
+    /// placeholder) and the palette, in bricks when the volume exceeds the
+    /// device's largest 3D texture. All images must share one grid (a `Case` does).
     pub fn upload(
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         images: &[&Volume],
         reference: Option<&LabelMap>,
-        prediction: Option<&LabelMap>,
+        predictions: &[&LabelMap],
         labels: &LabelTable,
+    ) -> Result<Self, RenderError> {
+        let max = device.limits().max_texture_dimension_3d;
+        Self::upload_in_bricks(device, queue, images, reference, predictions, labels, max)
+    }
+
+    /// As [`CaseTextures::upload`], with textures at most `max_side` voxels per side
+    /// (tests and benchmarks use a small value to exercise bricking on real cases).
+    pub fn upload_in_bricks(
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        images: &[&Volume],
+        reference: Option<&LabelMap>,
+        predictions: &[&LabelMap],
+        labels: &LabelTable,
+        max_side: u32,
     ) -> Result<Self, RenderError> {
         let Some(first) = images.first() else {
             return Err(RenderError::Gpu(
@@ -203,60 +285,107 @@ impl CaseTextures {
             ));
         };
         let shape = first.geometry.shape;
-        let max = device.limits().max_texture_dimension_3d;
-        if shape.iter().any(|&s| s > max as usize) {
-            return Err(RenderError::TooLarge { shape, max });
+        let max = max_side.min(device.limits().max_texture_dimension_3d);
+        if shape.iter().any(|&s| s == 0 || s > u32::MAX as usize) || max == 0 {
+            return Err(RenderError::BadShape { shape, max });
         }
         let dims = shape.map(|s| s as u32);
         let mut uploaded = 0u64;
-        let plane = shape[0] * shape[1];
-        let slab = (SLAB_BYTES / (plane * 4)).max(1);
-        let mut intensity = Vec::with_capacity(images.len());
-        for image in images {
-            let texture = texture_3d(device, "intensity", dims, wgpu::TextureFormat::R32Float);
-            with_voxels!(&image.data, a => {
-                let values = a.as_slice_memory_order().expect("volumes are contiguous (built by segscope)");
-                for (n, chunk) in values.chunks(slab * plane).enumerate() {
-                    let floats: Vec<f32> = chunk.iter().map(|v| crate::volume::Voxel::to_f64(*v) as f32).collect();
-                    write_slab(queue, &texture, dims, (n * slab) as u32, (chunk.len() / plane) as u32, bytemuck::cast_slice(&floats), 4);
-                    uploaded += floats.len() as u64 * 4;
-                }
-            });
-            let scaling = image
-                .scaling
-                .map_or([1.0, 0.0], |s| [s.slope as f32, s.inter as f32]);
-            intensity.push((texture.create_view(&Default::default()), scaling));
-        }
-        let mut label_texture = |map: Option<&LabelMap>, name: &str| -> wgpu::TextureView {
-            let Some(map) = map else {
-                let t = texture_3d(device, name, [1, 1, 1], wgpu::TextureFormat::R8Uint);
-                write_slab(queue, &t, [1, 1, 1], 0, 1, &[0], 1);
-                return t.create_view(&Default::default());
-            };
-            let t = match &map.voxels {
-                LabelVoxels::U8(a) => {
-                    let t = texture_3d(device, name, dims, wgpu::TextureFormat::R8Uint);
-                    let data = a
-                        .as_slice_memory_order()
-                        .expect("label maps are contiguous (built by segscope)");
-                    write_slab(queue, &t, dims, 0, dims[2], data, 1);
-                    uploaded += data.len() as u64;
-                    t
-                }
-                LabelVoxels::U16(a) => {
-                    let t = texture_3d(device, name, dims, wgpu::TextureFormat::R16Uint);
-                    let data = a
-                        .as_slice_memory_order()
-                        .expect("label maps are contiguous (built by segscope)");
-                    write_slab(queue, &t, dims, 0, dims[2], bytemuck::cast_slice(data), 2);
-                    uploaded += data.len() as u64 * 2;
-                    t
-                }
-            };
+        let placeholder = {
+            let t = texture_3d(
+                device,
+                "absent labels",
+                [1, 1, 1],
+                wgpu::TextureFormat::R8Uint,
+            );
+            write_slab(queue, &t, [1, 1], 0, 1, &[0], 1);
             t.create_view(&Default::default())
         };
-        let reference_view = label_texture(reference, "reference labels");
-        let prediction_view = label_texture(prediction, "prediction labels");
+        let mut upload_labels = |map: Option<&LabelMap>, name: &str, brick: &Brick| match map {
+            None => placeholder.clone(),
+            Some(map) => match &map.voxels {
+                LabelVoxels::U8(a) => {
+                    let data = a
+                        .as_slice_memory_order()
+                        .expect("label maps are contiguous (built by segscope)");
+                    let format = (name, wgpu::TextureFormat::R8Uint);
+                    upload_brick(
+                        (device, queue),
+                        format,
+                        data,
+                        dims,
+                        brick,
+                        |v| v,
+                        &mut uploaded,
+                    )
+                }
+                LabelVoxels::U16(a) => {
+                    let data = a
+                        .as_slice_memory_order()
+                        .expect("label maps are contiguous (built by segscope)");
+                    let format = (name, wgpu::TextureFormat::R16Uint);
+                    upload_brick(
+                        (device, queue),
+                        format,
+                        data,
+                        dims,
+                        brick,
+                        |v| v,
+                        &mut uploaded,
+                    )
+                }
+            },
+        };
+        let mut textures = Vec::new();
+        for brick in bricks::layout(dims, max) {
+            let reference_view = upload_labels(reference, "reference labels", &brick);
+            let mut prediction_views: Vec<wgpu::TextureView> = predictions
+                .iter()
+                .map(|p| upload_labels(Some(p), "prediction labels", &brick))
+                .collect();
+            if prediction_views.is_empty() {
+                prediction_views.push(upload_labels(None, "prediction labels", &brick));
+            }
+            textures.push((brick, reference_view, prediction_views, Vec::new()));
+        }
+        for image in images {
+            for (brick, _, _, intensity) in &mut textures {
+                let view = with_voxels!(&image.data, a => {
+                    let values = a.as_slice_memory_order().expect("volumes are contiguous (built by segscope)");
+                    let format = ("intensity", wgpu::TextureFormat::R32Float);
+                    upload_brick((device, queue), format, values, dims, brick,
+                        |v| crate::volume::Voxel::to_f64(v) as f32, &mut uploaded)
+                });
+                intensity.push(view);
+            }
+        }
+        let bricks = textures
+            .into_iter()
+            .map(|(brick, reference, predictions, intensity)| {
+                let uniform = device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("brick"),
+                    size: std::mem::size_of::<GpuBrick>() as u64,
+                    usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                });
+                queue.write_buffer(&uniform, 0, bytemuck::bytes_of(&GpuBrick::new(&brick)));
+                BrickTextures {
+                    brick,
+                    intensity,
+                    reference,
+                    predictions,
+                    uniform,
+                }
+            })
+            .collect();
+        let scaling = images
+            .iter()
+            .map(|image| {
+                image
+                    .scaling
+                    .map_or([1.0, 0.0], |s| [s.slope as f32, s.inter as f32])
+            })
+            .collect();
         let palette_texture = device.create_texture(&wgpu::TextureDescriptor {
             label: Some("palette"),
             size: wgpu::Extent3d {
@@ -273,24 +402,35 @@ impl CaseTextures {
         });
         let palette = palette_texture.create_view(&Default::default());
         let mut out = CaseTextures {
-            intensity,
+            bricks,
+            scaling,
             active: 0,
-            reference: reference_view,
-            prediction: prediction_view,
+            active_prediction: 0,
             palette_texture,
             palette,
             dims,
             has_reference: reference.is_some(),
-            has_prediction: prediction.is_some(),
+            has_prediction: !predictions.is_empty(),
             uploaded_bytes: uploaded,
         };
         out.set_palette(queue, labels, &|_| true);
         Ok(out)
     }
 
+    /// How many bricks the volume was split into (1 when it fits one texture).
+    pub fn brick_count(&self) -> usize {
+        self.bricks.len()
+    }
+
     /// Shows image channel `index` (textures stay resident; rebind the views after).
     pub fn set_active_image(&mut self, index: usize) {
-        self.active = index.min(self.intensity.len() - 1);
+        self.active = index.min(self.scaling.len().saturating_sub(1));
+    }
+
+    /// Shows prediction `index` (all stay resident; rebind the views after).
+    pub fn set_active_prediction(&mut self, index: usize) {
+        let count = self.bricks.first().map_or(1, |b| b.predictions.len());
+        self.active_prediction = index.min(count.saturating_sub(1));
     }
 
     /// Rewrites the 256 KiB palette: colour per id, alpha 0 for hidden organs.
@@ -389,6 +529,16 @@ impl SlicePipeline {
                     wgpu::TextureSampleType::Float { filterable: false },
                     wgpu::TextureViewDimension::D2,
                 ),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 5,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                },
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -434,49 +584,78 @@ impl SlicePipeline {
         })
     }
 
-    /// Binds a view's uniform to a case's textures.
-    pub fn bind_group(
+    /// Binds a view's uniform to a case's textures: one bind group per brick.
+    pub fn bind_groups(
         &self,
         device: &wgpu::Device,
         uniform: &wgpu::Buffer,
         textures: &CaseTextures,
-    ) -> wgpu::BindGroup {
-        device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("slice view"),
-            layout: &self.layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: uniform.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::TextureView(
-                        &textures.intensity[textures.active].0,
-                    ),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: wgpu::BindingResource::TextureView(&textures.reference),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 3,
-                    resource: wgpu::BindingResource::TextureView(&textures.prediction),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 4,
-                    resource: wgpu::BindingResource::TextureView(&textures.palette),
-                },
-            ],
-        })
+    ) -> ViewBindings {
+        let groups = textures
+            .bricks
+            .iter()
+            .map(|b| {
+                let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("slice view"),
+                    layout: &self.layout,
+                    entries: &[
+                        wgpu::BindGroupEntry {
+                            binding: 0,
+                            resource: uniform.as_entire_binding(),
+                        },
+                        view(1, &b.intensity[textures.active]),
+                        view(2, &b.reference),
+                        view(3, &b.predictions[textures.active_prediction]),
+                        view(4, &textures.palette),
+                        wgpu::BindGroupEntry {
+                            binding: 5,
+                            resource: b.uniform.as_entire_binding(),
+                        },
+                    ],
+                });
+                (b.brick, group)
+            })
+            .collect();
+        ViewBindings { groups }
     }
 
-    /// Draws one view into the pass's current viewport.
-    pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, bind_group: &wgpu::BindGroup) {
+    /// Draws one view into the pass's current viewport: once per brick the view
+    /// crosses (each draw paints the pixels of the voxels its brick owns).
+    pub fn draw(
+        &self,
+        pass: &mut wgpu::RenderPass<'_>,
+        bindings: &ViewBindings,
+        mapping: &ViewMapping,
+    ) {
         pass.set_pipeline(&self.pipeline);
-        pass.set_bind_group(0, bind_group, &[]);
-        pass.draw(0..3, 0..1);
+        let (lo, hi) = bricks::view_bounds(mapping);
+        let mut drawn = false;
+        for (brick, group) in &bindings.groups {
+            if brick.touches(lo, hi) {
+                pass.set_bind_group(0, group, &[]);
+                pass.draw(0..3, 0..1);
+                drawn = true;
+            }
+        }
+        // A view wholly outside the volume still paints its black background.
+        if !drawn && let Some((_, group)) = bindings.groups.first() {
+            pass.set_bind_group(0, group, &[]);
+            pass.draw(0..3, 0..1);
+        }
     }
+}
+
+/// A bind group entry for a texture view.
+fn view(binding: u32, view: &wgpu::TextureView) -> wgpu::BindGroupEntry<'_> {
+    wgpu::BindGroupEntry {
+        binding,
+        resource: wgpu::BindingResource::TextureView(view),
+    }
+}
+
+/// A view's bind groups, one per brick of the case.
+pub struct ViewBindings {
+    groups: Vec<(Brick, wgpu::BindGroup)>,
 }
 
 /// Percentile window for MR and other images without a CT scale: (centre, width)

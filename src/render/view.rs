@@ -122,6 +122,28 @@ impl SliceView {
             radiological: true,
         }
     }
+
+    /// Pans so that the display point `ras` (continuous RAS voxel coordinates) is
+    /// at the centre of a `width × height` view; zoom and slice stay.
+    pub fn centre_on(&mut self, geometry: &Geometry, width: f64, height: f64, ras: [f64; 3]) {
+        let d = geometry.display_axes();
+        let (su, sv) = screen_axes(self.plane, self.radiological);
+        let mm_per_px = mm_per_pixel(&d, self, width, height);
+        for (i, axis, size) in [(0, su, width), (1, sv, height)] {
+            let w = axis.world_axis;
+            let span_vox = size * mm_per_px / d.spacing[w];
+            let sign = if axis.toward_positive { 1.0 } else { -1.0 };
+            self.pan[i] = ((d.shape[w] as f64 / 2.0 - ras[w]) / (span_vox * sign)) as f32;
+        }
+    }
+}
+
+/// Millimetres per pixel of a `width × height` view: the whole slice fits, then zoom.
+fn mm_per_pixel(d: &DisplayAxes, view: &SliceView, width: f64, height: f64) -> f64 {
+    let (su, sv) = screen_axes(view.plane, view.radiological);
+    let extent_mm = |a: ScreenAxis| d.shape[a.world_axis] as f64 * d.spacing[a.world_axis];
+    (extent_mm(su) / width.max(1.0)).max(extent_mm(sv) / height.max(1.0))
+        / f64::from(view.zoom.max(1e-3))
 }
 
 /// The screen-to-voxel mapping of a view, as the shader takes it.
@@ -162,10 +184,7 @@ pub fn view_mapping(geometry: &Geometry, view: &SliceView, width: f64, height: f
     let d = geometry.display_axes();
     let (su, sv) = screen_axes(view.plane, view.radiological);
     let normal = view.plane.normal_axis();
-    let extent_mm = |a: ScreenAxis| d.shape[a.world_axis] as f64 * d.spacing[a.world_axis];
-    // Millimetres per pixel so that the whole slice fits, then zoom.
-    let mm_per_px = (extent_mm(su) / width.max(1.0)).max(extent_mm(sv) / height.max(1.0))
-        / f64::from(view.zoom.max(1e-3));
+    let mm_per_px = mm_per_pixel(&d, view, width, height);
     let view_mm = [width * mm_per_px, height * mm_per_px];
     // Display coordinate (in voxels along each RAS axis) of the view's top-left corner.
     let mut corner = [0.0; 3];
@@ -258,5 +277,11 @@ mod tests {
         v.pan = [0.25, 0.0];
         let panned = view_mapping(&g, &v, 100.0, 80.0);
         assert!((panned.voxel_at(0.75, 0.5)[0] - zoomed.voxel_at(0.5, 0.5)[0]).abs() < 1e-9);
+        // Centring on a display point puts it under the view's centre.
+        v.centre_on(&g, 100.0, 80.0, [20.5, 70.5, 10.5]);
+        let centre = view_mapping(&g, &v, 100.0, 80.0).voxel_at(0.5, 0.5);
+        // LPS: display x = 100 − i, display y = 80 − j (pan is f32: 1e-3 voxel).
+        assert!((centre[0] - (100.0 - 20.5)).abs() < 1e-3, "{centre:?}");
+        assert!((centre[1] - (80.0 - 70.5)).abs() < 1e-3, "{centre:?}");
     }
 }

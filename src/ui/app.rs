@@ -7,11 +7,15 @@ use std::sync::mpsc::{Receiver, channel};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
 
 use super::gpu_view::{ViewCallback, ViewerGpu};
-use super::state::{CT_PRESETS, ViewerState};
+use super::open_dialog::OpenDialog;
+use super::organ_table::{self, OrganTable};
+use super::state::{CT_PRESETS, StripMetric, ViewerState};
+use super::strip::{STRIP_HEIGHT, strip_chart};
 use crate::case::{Case, CaseFiles, NamedFile};
 use crate::labels::{LabelTable, Preset};
+use crate::metrics::{Convention, MetricsSettings};
 use crate::render::view::screen_axes;
-use crate::render::{CaseTextures, DisplayMode, ViewParams, view_mapping};
+use crate::render::{CaseTextures, DisplayMode, ViewMapping, ViewParams, view_mapping};
 
 /// What to open at start.
 #[derive(Debug, Clone, Default)]
@@ -46,6 +50,9 @@ struct Settings {
     prediction_style: crate::render::LayerStyle,
     mode: DisplayMode,
     radiological: bool,
+    /// Added after the first release: older settings files lack it.
+    #[serde(default)]
+    convention: Convention,
 }
 
 const SETTINGS_KEY: &str = "segscope-settings";
@@ -62,6 +69,12 @@ pub struct SegscopeApp {
     start: (bool, Option<Overlay>),
     /// The image channel the GPU views are bound to.
     bound_image: usize,
+    /// The prediction the GPU views are bound to.
+    bound_prediction: usize,
+    organ_table: OrganTable,
+    open_dialog: OpenDialog,
+    /// Where each view was drawn last frame: view index, screen rect (points), mapping.
+    drawn_views: Vec<(usize, Rect, ViewMapping)>,
 }
 
 fn load_in_background(request: OpenRequest) -> Receiver<Loaded> {
@@ -172,7 +185,47 @@ impl SegscopeApp {
             palette_dirty: false,
             start,
             bound_image: 0,
+            bound_prediction: 0,
+            organ_table: OrganTable::default(),
+            open_dialog: OpenDialog::default(),
+            drawn_views: Vec::new(),
         }
+    }
+
+    /// Starts loading another case in the background; the open case stays on
+    /// screen until it has loaded (and stays if it fails).
+    pub fn open(&mut self, request: OpenRequest) {
+        let label = request
+            .images
+            .first()
+            .map_or("case".to_string(), |p| p.display().to_string());
+        self.loading = Some((label, load_in_background(request)));
+    }
+
+    /// True while a case is loading.
+    pub fn is_loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    /// The error of the last load, as shown in the window.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// The open case and how it is shown, once loaded.
+    pub fn viewer(&self) -> Option<&ViewerState> {
+        self.state.as_ref()
+    }
+
+    /// The open case, to change how it is shown.
+    pub fn viewer_mut(&mut self) -> Option<&mut ViewerState> {
+        self.state.as_mut()
+    }
+
+    /// Where each view was drawn in the last frame: view index (0 axial, 1 coronal,
+    /// 2 sagittal), screen rect in points, and its screen → voxel mapping.
+    pub fn drawn_views(&self) -> &[(usize, Rect, ViewMapping)] {
+        &self.drawn_views
     }
 
     fn receive(&mut self, frame: &eframe::Frame) {
@@ -188,12 +241,15 @@ impl SegscopeApp {
                 };
                 let images: Vec<&crate::volume::Volume> =
                     case.images.iter().map(|(_, v)| v).collect();
-                let (reference, prediction) = (
-                    case.reference.as_ref(),
-                    case.predictions.first().map(|(_, m)| m),
-                );
+                let predictions: Vec<&crate::volume::LabelMap> =
+                    case.predictions.iter().map(|(_, m)| m).collect();
                 match CaseTextures::upload(
-                    &rs.device, &rs.queue, &images, reference, prediction, &labels,
+                    &rs.device,
+                    &rs.queue,
+                    &images,
+                    case.reference.as_ref(),
+                    &predictions,
+                    &labels,
                 ) {
                     Err(e) => self.error = Some(e.to_string()),
                     Ok(textures) => {
@@ -205,7 +261,14 @@ impl SegscopeApp {
                         {
                             gpu.set_textures(&rs.device, textures);
                         }
-                        let mut state = ViewerState::new(case, labels);
+                        let convention = self
+                            .settings
+                            .as_ref()
+                            .map_or_else(Convention::default, |s| s.convention);
+                        let mut state =
+                            ViewerState::new(case, labels, MetricsSettings::new(convention));
+                        self.bound_image = 0;
+                        self.bound_prediction = 0;
                         if let Some(s) = &self.settings {
                             state.reference_style = s.reference_style;
                             state.prediction_style = s.prediction_style;
@@ -240,12 +303,13 @@ impl SegscopeApp {
         }
     }
 
-    fn bind_active_image(&mut self, frame: &eframe::Frame) {
+    /// Rebinds the views when the user picked another image channel or prediction.
+    fn bind_shown_layers(&mut self, frame: &eframe::Frame) {
         let Some(state) = &self.state else { return };
-        if state.active_image == self.bound_image {
+        let (image, prediction) = (state.active_image, state.shown_prediction);
+        if (image, prediction) == (self.bound_image, self.bound_prediction) {
             return;
         }
-        self.bound_image = state.active_image;
         if let Some(rs) = frame.wgpu_render_state()
             && let Some(gpu) = rs
                 .renderer
@@ -253,8 +317,14 @@ impl SegscopeApp {
                 .callback_resources
                 .get_mut::<ViewerGpu>()
         {
-            gpu.set_active_image(&rs.device, self.bound_image);
+            if image != self.bound_image {
+                gpu.set_active_image(&rs.device, image);
+            }
+            if prediction != self.bound_prediction {
+                gpu.set_active_prediction(&rs.device, prediction);
+            }
         }
+        (self.bound_image, self.bound_prediction) = (image, prediction);
     }
 
     fn upload_palette(&mut self, frame: &eframe::Frame) {
@@ -279,23 +349,36 @@ impl SegscopeApp {
 impl eframe::App for SegscopeApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         self.receive(frame);
+        if let Some(s) = &mut self.state {
+            s.inspection.poll();
+            if !s.inspection.is_complete() {
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_millis(100));
+            }
+        }
         self.handle_drops(ui);
         if self.loading.is_some() {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(50));
         }
+        if let Some(request) = self.open_dialog.show(ui.ctx()) {
+            self.open(request);
+        }
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar(ui));
+        if self.state.is_some() {
+            egui::Panel::top("navigation").show(ui, |ui| self.navigation_bar(ui));
+        }
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
         if self.state.is_some() {
-            egui::Panel::left("labels")
+            egui::Panel::left("organs")
                 .resizable(true)
-                .default_size(220.0)
-                .show(ui, |ui| self.label_panel(ui));
+                .default_size(560.0)
+                .show(ui, |ui| self.organ_panel(ui));
         }
         egui::CentralPanel::default().show(ui, |ui| self.views(ui));
         self.keys(ui);
         self.upload_palette(frame);
-        self.bind_active_image(frame);
+        self.bind_shown_layers(frame);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -305,6 +388,7 @@ impl eframe::App for SegscopeApp {
                 prediction_style: s.prediction_style,
                 mode: s.mode,
                 radiological: s.views[0].radiological,
+                convention: s.inspection.settings.convention,
             };
             eframe::set_value(storage, SETTINGS_KEY, &settings);
         }
@@ -332,12 +416,15 @@ impl SegscopeApp {
             predictions: files.collect(),
             ..Default::default()
         };
-        self.loading = Some(("dropped files".into(), load_in_background(request)));
+        self.open(request);
     }
 
     fn toolbar(&mut self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
             ui.strong("segscope");
+            if ui.button("Open…").clicked() {
+                self.open_dialog.shown = true;
+            }
             if let Some((what, _)) = &self.loading {
                 ui.spinner();
                 ui.label(format!("loading {what}…"));
@@ -378,6 +465,8 @@ impl SegscopeApp {
                 }
             }
             ui.checkbox(&mut s.smooth, "smooth");
+            ui.checkbox(&mut s.show_crosshair, "crosshair")
+                .on_hover_text("C: show or hide the crosshair lines");
             let mut radiological = s.views[0].radiological;
             if ui.checkbox(&mut radiological, "radiological").changed() {
                 s.views
@@ -387,60 +476,65 @@ impl SegscopeApp {
         });
     }
 
-    fn label_panel(&mut self, ui: &mut egui::Ui) {
+    /// Prediction choice, the jumps to failures and what the last jump found.
+    fn navigation_bar(&mut self, ui: &mut egui::Ui) {
         let Some(s) = &mut self.state else { return };
-        ui.heading("Organs");
-        // Organs in the reference or in any prediction (a hallucinated organ is listed too).
-        let mut ids: std::collections::BTreeSet<u16> = std::collections::BTreeSet::new();
-        let maps = s
-            .case
-            .reference
-            .iter()
-            .chain(s.case.predictions.iter().map(|(_, m)| m));
-        for map in maps {
-            ids.extend(map.present_labels().into_iter().map(|(id, _)| id));
-        }
-        let present: Vec<(u16, u64)> = ids.into_iter().map(|id| (id, 0)).collect();
-        ui.horizontal(|ui| {
-            if ui.button("show all").clicked() {
-                s.hidden.clear();
-                self.palette_dirty = true;
-            }
-            if ui.button("hide all").clicked() {
-                s.hidden = present.iter().map(|&(id, _)| id).collect();
-                self.palette_dirty = true;
-            }
-        });
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            for &(id, _) in &present {
-                ui.horizontal(|ui| {
-                    let c = s.labels.color(id);
-                    let (rect, _) = ui.allocate_exact_size(Vec2::splat(12.0), Sense::hover());
-                    ui.painter()
-                        .rect_filled(rect, 2.0, Color32::from_rgb(c[0], c[1], c[2]));
-                    let mut shown = !s.hidden.contains(&id);
-                    if ui
-                        .checkbox(&mut shown, format!("{id} {}", s.labels.name(id)))
-                        .changed()
-                    {
-                        if shown {
-                            s.hidden.remove(&id);
-                        } else {
-                            s.hidden.insert(id);
+        ui.horizontal_wrapped(|ui| {
+            if s.case.predictions.len() > 1 {
+                let mut shown = s.shown_prediction;
+                egui::ComboBox::from_id_salt("prediction")
+                    .selected_text(prediction_title(s, shown))
+                    .show_ui(ui, |ui| {
+                        for n in 0..s.case.predictions.len() {
+                            ui.selectable_value(&mut shown, n, prediction_title(s, n));
                         }
-                        self.palette_dirty = true;
-                    }
-                    if ui.small_button("solo").clicked() {
-                        s.hidden = present
-                            .iter()
-                            .map(|&(o, _)| o)
-                            .filter(|&o| o != id)
-                            .collect();
-                        self.palette_dirty = true;
-                    }
-                });
+                    });
+                s.show_prediction(shown);
+                ui.separator();
+            }
+            let organ = s
+                .selected_organ
+                .map_or("all organs".to_string(), |id| s.labels.name(id));
+            ui.label(format!("inspecting: {organ}"));
+            if ui
+                .button("worst slice")
+                .on_hover_text("W: the selected organ's lowest-Dice axial slice")
+                .clicked()
+            {
+                s.go_to_worst_slice();
+            }
+            if ui
+                .button("< error")
+                .on_hover_text("Shift+E: previous error region")
+                .clicked()
+            {
+                s.step_error(-1);
+            }
+            if ui
+                .button("error >")
+                .on_hover_text("E: next error region (largest first)")
+                .clicked()
+            {
+                s.step_error(1);
+            }
+            ui.separator();
+            ui.label("strips:");
+            ui.selectable_value(&mut s.strip, StripMetric::Dice, "slice Dice");
+            ui.selectable_value(&mut s.strip, StripMetric::Errors, "FP+FN voxels");
+            if let Some(note) = &s.note {
+                ui.separator();
+                ui.label(note.as_str());
             }
         });
+    }
+
+    fn organ_panel(&mut self, ui: &mut egui::Ui) {
+        let Some(s) = &mut self.state else { return };
+        let actions = organ_table::show(ui, s, &mut self.organ_table);
+        self.palette_dirty |= actions.palette_changed;
+        if let Some(settings) = actions.settings {
+            s.restart_inspection(settings);
+        }
     }
 
     fn status_bar(&mut self, ui: &mut egui::Ui) {
@@ -468,7 +562,7 @@ impl SegscopeApp {
             "voxel ({}, {}, {})   RAS ({:.1}, {:.1}, {:.1}) mm   value {:.0}   reference: {}   prediction: {}   window {:.0}/{:.0}",
             ijk[0], ijk[1], ijk[2], world[0], world[1], world[2], value,
             name(s.case.reference.as_ref()),
-            name(s.case.predictions.first().map(|(_, m)| m)),
+            name(s.case.predictions.get(s.shown_prediction).map(|(_, m)| m)),
             s.windows[s.active_image][1], s.windows[s.active_image][0],
         ));
     }
@@ -491,11 +585,44 @@ impl SegscopeApp {
         };
         let width = full.width() / shown.len() as f32;
         let ppp = ui.ctx().pixels_per_point();
+        self.drawn_views.clear();
+        let recentre = std::mem::take(&mut s.recentre);
         for (n, &v) in shown.iter().enumerate() {
-            let rect = Rect::from_min_size(
-                Pos2::new(full.left() + n as f32 * width, full.top()),
-                Vec2::new(width - 2.0, full.height()),
+            // Whole pixels: the shader's pixel grid and egui's then agree exactly.
+            let snap = |x: f32| (x * ppp).round() / ppp;
+            let rect = Rect::from_min_max(
+                Pos2::new(snap(full.left() + n as f32 * width), snap(full.top())),
+                Pos2::new(
+                    snap(full.left() + (n + 1) as f32 * width - 2.0),
+                    snap(full.bottom() - STRIP_HEIGHT - 2.0),
+                ),
             );
+            let strip = Rect::from_min_size(
+                Pos2::new(rect.left(), rect.bottom() + 2.0),
+                Vec2::new(rect.width(), STRIP_HEIGHT),
+            );
+            if recentre && s.views[v].zoom > 1.0 {
+                let target = s.crosshair.map(|c| c as f64 + 0.5);
+                let g = s.grid().clone();
+                s.views[v].centre_on(
+                    &g,
+                    f64::from(rect.width()),
+                    f64::from(rect.height()),
+                    target,
+                );
+            }
+            if let Some(series) = s.strip_series(v) {
+                let axis = s.views[v].plane.normal_axis();
+                // Display index 0 is the most L, P or I slice: it is drawn on the left.
+                let ends = [('L', 'R'), ('P', 'A'), ('I', 'S')][axis];
+                if let Some(slice) =
+                    strip_chart(ui, strip, &series, s.views[v].slice, s.strip, ends)
+                {
+                    let mut target = s.crosshair;
+                    target[axis] = slice;
+                    s.go_to(target);
+                }
+            }
             let response = ui.allocate_rect(rect, Sense::click_and_drag());
             let mapping = view_mapping(
                 s.grid(),
@@ -503,6 +630,7 @@ impl SegscopeApp {
                 f64::from(rect.width()),
                 f64::from(rect.height()),
             );
+            self.drawn_views.push((v, rect, mapping));
             let params = ViewParams {
                 smooth: s.smooth,
                 mapping,
@@ -574,6 +702,13 @@ impl SegscopeApp {
     }
 
     fn keys(&mut self, ui: &mut egui::Ui) {
+        if ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::O)) {
+            self.open_dialog.shown = true;
+        }
+        // Letters typed into a text field (a path in the Open window) are not shortcuts.
+        if ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
         let Some(s) = &mut self.state else { return };
         ui.input(|i| {
             for (n, key) in [
@@ -610,6 +745,15 @@ impl SegscopeApp {
             if i.key_pressed(egui::Key::Tab) && s.case.images.len() > 1 {
                 s.active_image = (s.active_image + 1) % s.case.images.len();
             }
+            if i.key_pressed(egui::Key::E) {
+                s.step_error(if i.modifiers.shift { -1 } else { 1 });
+            }
+            if i.key_pressed(egui::Key::C) {
+                s.show_crosshair = !s.show_crosshair;
+            }
+            if i.key_pressed(egui::Key::W) {
+                s.go_to_worst_slice();
+            }
             if i.key_pressed(egui::Key::M) {
                 s.maximised = match s.maximised {
                     Some(v) => {
@@ -624,6 +768,19 @@ impl SegscopeApp {
             }
         });
     }
+}
+
+/// "A: name" of prediction `n`, as the organ table's Dice columns call it.
+fn prediction_title(s: &ViewerState, n: usize) -> String {
+    let name = s
+        .case
+        .predictions
+        .get(n)
+        .map_or("", |(name, _)| name.as_str());
+    let short = std::path::Path::new(name)
+        .file_name()
+        .map_or(name.to_string(), |f| f.to_string_lossy().into_owned());
+    format!("{}: {short}", organ_table::model_letter(n))
 }
 
 /// Plane name, slice number, orientation letters on the edges, crosshair.
@@ -671,16 +828,31 @@ fn view_overlay(ui: &egui::Ui, rect: Rect, s: &ViewerState, v: usize) {
         FontId::proportional(13.0),
         Color32::LIGHT_GRAY,
     );
+    // The slice's Dice for the organ under inspection, on a line of its own so that
+    // narrow views do not run it into the orientation letter.
+    if let Some(dice) = s.slice_dice(v) {
+        let organ = s
+            .selected_organ
+            .map_or("all organs".to_string(), |id| s.labels.name(id));
+        p.text(
+            rect.left_top() + Vec2::new(6.0, 21.0),
+            Align2::LEFT_TOP,
+            format!("Dice {dice:.3} ({organ})"),
+            FontId::proportional(13.0),
+            Color32::LIGHT_GRAY,
+        );
+    }
     // Crosshair: where the other two planes cut this one.
+    if !s.show_crosshair {
+        return;
+    }
     let mapping = view_mapping(
         s.grid(),
         view,
         f64::from(rect.width()),
         f64::from(rect.height()),
     );
-    let d = s.grid().display_axes();
     let centre = s.voxel_of(s.crosshair).map(|c| c as f64 + 0.5);
-    let _ = d;
     let solve = |axis: [f64; 3], origin: [f64; 3]| -> Option<f32> {
         let a = (0..3).max_by(|&x, &y| axis[x].abs().total_cmp(&axis[y].abs()))?;
         (axis[a].abs() > 1e-9).then(|| ((centre[a] - origin[a]) / axis[a]) as f32)

@@ -3,7 +3,7 @@
 
 use egui_wgpu::wgpu;
 
-use crate::render::slice_renderer::GpuParams;
+use crate::render::slice_renderer::{GpuParams, ViewBindings};
 use crate::render::{CaseTextures, SlicePipeline, ViewParams};
 
 /// Number of views that can be on screen at once.
@@ -17,7 +17,7 @@ pub struct ViewerGpu {
     pub textures: Option<CaseTextures>,
     /// One uniform buffer per view: every `prepare` runs before any `paint`.
     uniforms: Vec<wgpu::Buffer>,
-    bind_groups: Vec<Option<wgpu::BindGroup>>,
+    bind_groups: Vec<Option<ViewBindings>>,
 }
 
 impl ViewerGpu {
@@ -31,7 +31,7 @@ impl ViewerGpu {
             pipeline,
             textures: None,
             uniforms,
-            bind_groups: vec![None; VIEW_SLOTS],
+            bind_groups: (0..VIEW_SLOTS).map(|_| None).collect(),
         }
     }
 
@@ -49,12 +49,20 @@ impl ViewerGpu {
         self.rebind(device);
     }
 
+    /// Shows another prediction: no upload, only new bindings.
+    pub fn set_active_prediction(&mut self, device: &wgpu::Device, index: usize) {
+        if let Some(t) = &mut self.textures {
+            t.set_active_prediction(index);
+        }
+        self.rebind(device);
+    }
+
     fn rebind(&mut self, device: &wgpu::Device) {
         if let Some(textures) = &self.textures {
             self.bind_groups = self
                 .uniforms
                 .iter()
-                .map(|u| Some(self.pipeline.bind_group(device, u, textures)))
+                .map(|u| Some(self.pipeline.bind_groups(device, u, textures)))
                 .collect();
         }
     }
@@ -99,9 +107,9 @@ impl egui_wgpu::CallbackTrait for ViewCallback {
         resources: &egui_wgpu::CallbackResources,
     ) {
         if let Some(gpu) = resources.get::<ViewerGpu>()
-            && let Some(Some(bind_group)) = gpu.bind_groups.get(self.slot)
+            && let Some(Some(bindings)) = gpu.bind_groups.get(self.slot)
         {
-            gpu.pipeline.draw(pass, bind_group);
+            gpu.pipeline.draw(pass, bindings, &self.params.mapping);
         }
     }
 }

@@ -2,6 +2,10 @@
 
 pub mod app;
 pub mod gpu_view;
+mod navigation;
+pub mod open_dialog;
+pub mod organ_table;
 pub mod state;
+pub mod strip;
 
 pub use app::{OpenRequest, run};

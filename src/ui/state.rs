@@ -1,7 +1,11 @@
 //! What the viewer shows, as plain data: testable without drawing anything.
 
+use std::sync::Arc;
+
 use crate::case::Case;
+use crate::inspect::Inspection;
 use crate::labels::LabelTable;
+use crate::metrics::MetricsSettings;
 use crate::render::slice_renderer::{looks_like_ct, percentile_window};
 use crate::render::{DisplayMode, LayerStyle, Plane, SliceView, ViewMapping};
 
@@ -15,8 +19,8 @@ pub const CT_PRESETS: [(&str, f64, f64); 4] = [
 
 /// The viewer's state for one open case.
 pub struct ViewerState {
-    /// The case on screen.
-    pub case: Case,
+    /// The case on screen (shared with the metrics workers).
+    pub case: Arc<Case>,
     /// Names and colours of its labels.
     pub labels: LabelTable,
     /// The three views (axial, coronal, sagittal).
@@ -42,6 +46,32 @@ pub struct ViewerState {
     /// Organ ids in the reference or any prediction (a hallucinated organ is listed
     /// too), counted once at load rather than every frame.
     pub organs: Vec<u16>,
+    /// The prediction shown (index into the case's predictions).
+    pub shown_prediction: usize,
+    /// The organ the slice Dice, strip charts and error navigation are about
+    /// (all organs pooled when `None`).
+    pub selected_organ: Option<u16>,
+    /// Position in the selected organ's error list ("next error"), if walking it.
+    pub error_cursor: Option<usize>,
+    /// What the last jump went to, shown to the user.
+    pub note: Option<String>,
+    /// The case's metrics, filled in by worker threads.
+    pub inspection: Inspection,
+    /// What the strip charts under the views plot.
+    pub strip: StripMetric,
+    /// The crosshair lines are drawn over the views.
+    pub show_crosshair: bool,
+    /// Set by a jump: zoomed views pan to the crosshair at the next frame.
+    pub recentre: bool,
+}
+
+/// What the strip chart under each view plots per slice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum StripMetric {
+    /// Dice of the slice.
+    Dice,
+    /// False-positive plus false-negative voxels of the slice.
+    Errors,
 }
 
 fn organ_ids(case: &Case) -> Vec<u16> {
@@ -57,8 +87,10 @@ fn organ_ids(case: &Case) -> Vec<u16> {
 }
 
 impl ViewerState {
-    /// Opens a case: middle slices, fitted views, a CT preset or a percentile window per image.
-    pub fn new(case: Case, labels: LabelTable) -> Self {
+    /// Opens a case: middle slices, fitted views, a CT preset or a percentile window
+    /// per image; its metrics start computing in the background under `settings`.
+    pub fn new(case: Case, labels: LabelTable, settings: MetricsSettings) -> Self {
+        let case = Arc::new(case);
         let geometry = case.grid().cloned().expect("a loaded case has a grid");
         let d = geometry.display_axes();
         let windows = case
@@ -92,9 +124,23 @@ impl ViewerState {
             crosshair: d.shape.map(|n| n / 2),
             smooth: false,
             organs: organ_ids(&case),
+            shown_prediction: 0,
+            selected_organ: None,
+            error_cursor: None,
+            note: None,
+            inspection: Inspection::start(case.clone(), labels.clone(), settings),
+            strip: StripMetric::Dice,
+            recentre: false,
+            show_crosshair: true,
             case,
             labels,
         }
+    }
+
+    /// Recomputes the metrics under other settings (a convention change).
+    pub fn restart_inspection(&mut self, settings: MetricsSettings) {
+        self.inspection = Inspection::start(self.case.clone(), self.labels.clone(), settings);
+        self.error_cursor = None;
     }
 
     /// Scrolls a view by `steps` slices (clamped), moving the crosshair with it.
@@ -164,6 +210,7 @@ mod tests {
         let mut s = ViewerState::new(
             crate::demo::phantom_case(),
             crate::labels::Preset::Word.table(),
+            MetricsSettings::new(crate::metrics::Convention::Nnunet),
         );
         let g = s.grid().clone();
         let m = view_mapping(&g, &s.views[0], 400.0, 320.0);
@@ -181,6 +228,7 @@ mod tests {
         let mut s = ViewerState::new(
             crate::demo::phantom_case(),
             crate::labels::Preset::Word.table(),
+            MetricsSettings::new(crate::metrics::Convention::Nnunet),
         );
         assert_eq!(s.windows[0], [40.0, 400.0]);
         assert_eq!(s.organs, vec![1, 2, 3, 4, 5, 6, 8, 14]);

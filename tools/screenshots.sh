@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# README screenshots: runs the viewer under Xvfb on the demo and on
+# ../shared/data/ts_ct_small in each overlay mode and saves a PNG of each window.
+#     tools/screenshots.sh [BINARY] [OUT_DIR]
+# Needs xvfb and imagemagick (`import`). The pictures of real data are for
+# looking at; docs/ keeps only those the README shows.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-target/release/segscope}
+out=${2:-docs}
+data=../shared/data/ts_ct_small
+export WGPU_BACKEND=${WGPU_BACKEND:-vulkan}
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
+# A fresh settings folder: persisted styles from earlier runs would change the pictures.
+export XDG_DATA_HOME=$(mktemp -d) XDG_CONFIG_HOME=$(mktemp -d)
+Xvfb :97 -screen 0 1600x1000x24 >/dev/null 2>&1 &
+xvfb=$!
+trap 'kill $xvfb 2>/dev/null' EXIT
+export DISPLAY=:97
+sleep 1
+shot() { # NAME ARGS...
+  local name=$1; shift
+  "$bin" "$@" >/dev/null 2>&1 &
+  local app=$!
+  # Loading, the first frames (shader JIT on lavapipe) and the surface metrics.
+  sleep "${WAIT:-12}"
+  import -window root "$out/$name.png"
+  kill $app 2>/dev/null; wait $app 2>/dev/null || true
+  echo "$out/$name.png"
+}
+shot demo
+shot demo_difference --difference
+shot ts_ct_small_fill "$data/image.nii.gz" --reference "$data/reference.nii.gz" --prediction "$data/prediction.nii.gz" --overlay fill
+shot ts_ct_small_outline "$data/image.nii.gz" --reference "$data/reference.nii.gz" --prediction "$data/prediction.nii.gz" --overlay outline
+shot ts_ct_small_difference "$data/image.nii.gz" --reference "$data/reference.nii.gz" --prediction "$data/prediction.nii.gz" --difference
