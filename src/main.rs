@@ -3,20 +3,35 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use segscope::cli::{Cli, Command, info, metrics};
+use segscope::cli::{Cli, Command, OpenArgs, info, metrics};
+use segscope::labels::LabelTable;
+
+/// The viewer on the files (and label names) of the command line.
+fn open_viewer(open: &OpenArgs) -> anyhow::Result<()> {
+    let labels = &open.labels;
+    let chosen =
+        labels.preset.is_some() || !labels.label_files.is_empty() || !labels.assignments.is_empty();
+    let label_overlay = if chosen {
+        Some(labels.apply(LabelTable::empty("command line"))?)
+    } else {
+        None
+    };
+    segscope::ui::run(segscope::ui::OpenRequest {
+        images: open.images.clone(),
+        reference: open.reference.clone(),
+        predictions: open.predictions.clone(),
+        difference: open.difference,
+        overlay: open.overlay,
+        label_overlay,
+    })
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Info(args)) => info::run(args),
         Some(Command::Metrics(args)) => metrics::run(args),
-        None => segscope::ui::run(segscope::ui::OpenRequest {
-            images: cli.open.images.clone(),
-            reference: cli.open.reference.clone(),
-            predictions: cli.open.predictions.clone(),
-            difference: cli.open.difference,
-            overlay: cli.open.overlay,
-        }),
+        None => open_viewer(&cli.open),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -487,3 +487,20 @@ fn selecting_an_organ_and_pressing_next_error_moves_the_views_to_that_error() {
         "the table shows the liver's Dice {dice}"
     );
 }
+
+#[test]
+fn names_given_on_the_command_line_override_the_embedded_ones() {
+    if !gpu_available() {
+        return;
+    }
+    let mut overlay = segscope::labels::LabelTable::empty("--set-label");
+    overlay.insert(1, "spleen_as_named_by_the_user", None);
+    let harness = open_app(OpenRequest {
+        label_overlay: Some(overlay),
+        ..small_case()
+    });
+    let viewer = harness.state().viewer().expect("a case is open");
+    assert_eq!(viewer.labels.name(1), "spleen_as_named_by_the_user");
+    // The other embedded names stay.
+    assert!((2..=u16::MAX).any(|id| viewer.labels.name(id) == "liver"));
+}

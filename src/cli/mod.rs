@@ -48,6 +48,9 @@ pub struct OpenArgs {
     /// How both label layers start: fill, outline or both.
     #[arg(long, value_enum)]
     pub overlay: Option<crate::ui::app::Overlay>,
+    /// Organ names and colours laid over those embedded in the files.
+    #[command(flatten)]
+    pub labels: LabelArgs,
 }
 
 /// Subcommands.

@@ -30,6 +30,9 @@ pub struct OpenRequest {
     pub difference: bool,
     /// How both layers start.
     pub overlay: Option<Overlay>,
+    /// Organ names and colours laid over those embedded in the files (`--preset`,
+    /// `--labels`, `--set-label`).
+    pub label_overlay: Option<LabelTable>,
 }
 
 /// How a label layer is drawn at start.
@@ -118,7 +121,11 @@ fn load_in_background(request: OpenRequest) -> Receiver<Loaded> {
                                 .to_string(),
                         );
                     }
-                    Ok(name_predictions_like_the_reference(case))
+                    let (case, mut names) = name_predictions_like_the_reference(case);
+                    if let Some(overlay) = &request.label_overlay {
+                        names.overlay(overlay);
+                    }
+                    Ok((case, names))
                 })
         };
         let _ = tx.send(result);
