@@ -15,8 +15,10 @@ use rayon::prelude::*;
 
 use crate::case::Case;
 use crate::labels::LabelTable;
-use crate::metrics::regions::{self, ErrorRegion};
-use crate::metrics::{LabelMetrics, MetricsSettings, OverlapCounts, Pair, label_metrics};
+use crate::metrics::regions::ErrorRegion;
+use crate::metrics::{
+    LabelMetrics, MetricsSettings, OverlapCounts, Pair, error_regions_of, label_metrics,
+};
 
 /// What is known so far of one prediction (one model) of the case.
 #[derive(Debug, Clone, Default)]
@@ -211,26 +213,16 @@ fn work(
             }
         }
     }
-    let voxel_ml = reference.geometry.voxel_volume_ml();
     for (model, prediction, overlap, ids) in &overlaps {
-        let mut found: Vec<ErrorRegion> = ids
-            .par_iter()
-            .filter_map(|&id| overlap.bounding_box(id).map(|b| (id, b)))
-            .flat_map_iter(|(id, bbox)| {
-                regions::error_regions(
-                    &reference.voxels,
-                    &prediction.voxels,
-                    id,
-                    None,
-                    bbox,
-                    voxel_ml,
-                )
-            })
-            .collect();
-        found.sort_by(|a, b| b.voxels.cmp(&a.voxels).then(a.label_id.cmp(&b.label_id)));
+        let pair = Pair {
+            reference,
+            prediction,
+            pred_to_ref: None,
+            overlap,
+        };
         let _ = tx.send(Update::Regions {
             model: *model,
-            regions: found,
+            regions: error_regions_of(&pair, ids),
         });
     }
     for (model, prediction, overlap, ids) in &overlaps {

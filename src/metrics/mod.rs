@@ -309,22 +309,28 @@ pub fn case_error_regions(
     metrics: &CaseMetrics,
     pred_to_ref: Option<&IdMap>,
 ) -> Vec<regions::ErrorRegion> {
-    let voxel_ml = reference.geometry.voxel_volume_ml();
-    let mut out: Vec<regions::ErrorRegion> = metrics
-        .labels
+    let pair = Pair {
+        reference,
+        prediction,
+        pred_to_ref,
+        overlap: &metrics.overlap,
+    };
+    let ids: Vec<u16> = metrics.labels.iter().map(|m| m.label_id).collect();
+    error_regions_of(&pair, &ids)
+}
+
+/// The error regions of organs `ids` of a pair, largest first (ties by id).
+pub fn error_regions_of(pair: &Pair<'_>, ids: &[u16]) -> Vec<regions::ErrorRegion> {
+    let voxel_ml = pair.reference.geometry.voxel_volume_ml();
+    let mut out: Vec<regions::ErrorRegion> = ids
         .par_iter()
-        .filter_map(|m| {
-            metrics
-                .overlap
-                .bounding_box(m.label_id)
-                .map(|bbox| (m.label_id, bbox))
-        })
+        .filter_map(|&id| pair.overlap.bounding_box(id).map(|bbox| (id, bbox)))
         .flat_map_iter(|(id, bbox)| {
             regions::error_regions(
-                &reference.voxels,
-                &prediction.voxels,
+                &pair.reference.voxels,
+                &pair.prediction.voxels,
                 id,
-                pred_to_ref,
+                pair.pred_to_ref,
                 bbox,
                 voxel_ml,
             )
