@@ -213,30 +213,31 @@ fn work(
             }
         }
     }
-    for (model, prediction, overlap, ids) in &overlaps {
-        let pair = Pair {
-            reference,
-            prediction,
-            pred_to_ref: None,
-            overlap,
-        };
+    let pairs: Vec<(usize, Pair<'_>, &[u16])> = overlaps
+        .iter()
+        .map(|(model, prediction, overlap, ids)| {
+            let pair = Pair {
+                reference,
+                prediction,
+                pred_to_ref: None,
+                overlap,
+            };
+            (*model, pair, ids.as_slice())
+        })
+        .collect();
+    // Every prediction's error regions before any surface: "next error" works early.
+    for (model, pair, ids) in &pairs {
         let _ = tx.send(Update::Regions {
             model: *model,
-            regions: error_regions_of(&pair, ids),
+            regions: error_regions_of(pair, ids),
         });
     }
-    for (model, prediction, overlap, ids) in &overlaps {
-        let pair = Pair {
-            reference,
-            prediction,
-            pred_to_ref: None,
-            overlap,
-        };
+    for (model, pair, ids) in &pairs {
         ids.par_iter().for_each_with(tx.clone(), |tx, &id| {
             if cancelled.load(Ordering::Relaxed) {
                 return;
             }
-            let organ = label_metrics(&pair, id, names, settings);
+            let organ = label_metrics(pair, id, names, settings);
             let _ = tx.send(Update::Surface {
                 model: *model,
                 organ,
