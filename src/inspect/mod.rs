@@ -93,6 +93,12 @@ impl Inspection {
             .iter()
             .map(|(name, _)| ModelMetrics {
                 name: name.clone(),
+                // Without a reference nothing is computed: the model is complete as it is,
+                // so the viewer does not keep waiting (and repainting) for it.
+                error: case
+                    .reference
+                    .is_none()
+                    .then(|| "no reference to compare with".to_string()),
                 ..Default::default()
             })
             .collect();
@@ -288,6 +294,16 @@ mod tests {
         assert_eq!(step_cursor(Some(2), 3, 1), Some(0));
         assert_eq!(step_cursor(Some(0), 3, -1), Some(2));
         assert_eq!(step_cursor(Some(0), 0, 1), None);
+    }
+
+    #[test]
+    fn a_case_without_a_reference_is_complete_at_once() {
+        let mut case = crate::demo::phantom_case();
+        case.reference = None;
+        let settings = MetricsSettings::new(crate::metrics::Convention::Nnunet);
+        let inspection = Inspection::start(Arc::new(case), LabelTable::empty(""), settings);
+        assert!(inspection.is_complete());
+        assert!(inspection.models[0].error.is_some());
     }
 
     #[test]
