@@ -145,7 +145,11 @@ fn fs_main(in: VertexOutput) -> @location(0) vec4<f32> {
         discard;
     }
     var stored = 0.0;
-    if (p.dims.w > 0.5) {
+    // A zero slope makes every value the intercept: a case without an image (label
+    // maps alone) is bound to a 1-voxel placeholder that is never read.
+    if (p.window.z == 0.0) {
+        stored = 0.0;
+    } else if (p.dims.w > 0.5) {
         stored = trilinear(v);
     } else {
         stored = textureLoad(intensity, texel(vec3<i32>(floor(v))), 0).r;

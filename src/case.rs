@@ -139,6 +139,38 @@ impl Case {
         check_grids(&self.members())
     }
 
+    /// Label names for the case, with every prediction numbered like the reference:
+    /// a prediction whose embedded class map differs from the reference's is
+    /// renumbered by organ name (as `segscope metrics` pairs them), so both layers
+    /// share one set of ids and colours and the metrics compare like with like.
+    pub fn align_predictions_by_name(&mut self) -> LabelTable {
+        let embedded = |m: &LabelMap| {
+            from_nifti_extensions(&m.source.extensions, &m.source.path.display().to_string())
+        };
+        let Some(reference_names) = self.reference.as_ref().and_then(embedded) else {
+            return self
+                .embedded_labels()
+                .unwrap_or_else(|| LabelTable::empty(""));
+        };
+        let mut names = reference_names.clone();
+        for (_, prediction) in &mut self.predictions {
+            let Some(own) = embedded(prediction) else {
+                continue;
+            };
+            if own.iter().eq(reference_names.iter()) {
+                continue;
+            }
+            let (map, merged) = crate::metrics::match_by_name(&reference_names, &own);
+            prediction.voxels = crate::volume::labelmap::rename(&prediction.voxels, &map);
+            for (id, entry) in merged.iter() {
+                if names.get(id).is_none() {
+                    names.insert_entry(id, entry.clone());
+                }
+            }
+        }
+        names
+    }
+
     /// Label names embedded in the reference (TotalSegmentator), else in a prediction.
     pub fn embedded_labels(&self) -> Option<LabelTable> {
         let maps = self

@@ -30,6 +30,8 @@ pub struct Dataset {
     pub labels: Option<LabelTable>,
     /// Per case, the prediction folders that have no file for it.
     pub missing_predictions: Vec<(String, PathBuf)>,
+    /// The dataset's folder (what its cache and review files are keyed by).
+    pub root: PathBuf,
 }
 
 /// Why a dataset folder could not be read.
@@ -85,6 +87,44 @@ fn nifti_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, DatasetError> {
 }
 
 impl Dataset {
+    /// Opens a dataset folder of any layout segscope knows: nnU-Net
+    /// (`imagesTs`/`labelsTs`, else `imagesTr`/`labelsTr`, names from `dataset.json`),
+    /// or reference label maps alone (`labelsTs/` or `labelsTr/` without images, as
+    /// when comparing annotators). Prediction folders are `prediction_dirs` when given,
+    /// else every folder in the root whose name starts with `predictions`
+    /// (`predictions/`, `predictions_modelA/`, …), in name order.
+    pub fn open(root: &Path, prediction_dirs: &[PathBuf]) -> Result<Dataset, DatasetError> {
+        let found;
+        let prediction_dirs = if prediction_dirs.is_empty() {
+            found = prediction_folders(root)?;
+            &found[..]
+        } else {
+            prediction_dirs
+        };
+        let has = |name: &str| root.join(name).is_dir();
+        let mut dataset = if (has("imagesTs") && has("labelsTs"))
+            || (has("imagesTr") && has("labelsTr"))
+        {
+            Self::from_nnunet(root, prediction_dirs)?
+        } else if let Some(labels) = ["labelsTs", "labelsTr"].iter().find(|l| has(l)) {
+            Self::from_folders(None, &root.join(labels), prediction_dirs)?
+        } else {
+            return Err(DatasetError {
+                path: root.to_path_buf(),
+                problem: "not a dataset folder: expected imagesTs/ and labelsTs/ (nnU-Net), or labelsTs/ alone".into(),
+            });
+        };
+        if dataset.labels.is_none() {
+            let json = root.join("dataset.json");
+            dataset.labels = json
+                .is_file()
+                .then(|| LabelTable::from_file(&json).ok())
+                .flatten();
+        }
+        dataset.root = root.to_path_buf();
+        Ok(dataset)
+    }
+
     /// Discovers an nnU-Net dataset folder: `imagesTs`/`labelsTs` when present, else
     /// `imagesTr`/`labelsTr`, with channel and label names from `dataset.json`.
     pub fn from_nnunet(root: &Path, prediction_dirs: &[PathBuf]) -> Result<Dataset, DatasetError> {
@@ -101,28 +141,35 @@ impl Dataset {
                 problem: "not an nnU-Net dataset: expected imagesTs/ and labelsTs/ (or imagesTr/ and labelsTr/)".into(),
             });
         }
-        let mut dataset = Self::from_folders(&images, &labels, prediction_dirs)?;
+        let mut dataset = Self::from_folders(Some(&images), &labels, prediction_dirs)?;
         let json = root.join("dataset.json");
         if json.is_file() {
             dataset.channel_names = channel_names_from_dataset_json(&json).unwrap_or_default();
             dataset.labels = LabelTable::from_file(&json).ok();
             dataset.name_channels();
         }
+        dataset.root = root.to_path_buf();
         Ok(dataset)
     }
 
-    /// Pairs images, references and predictions from explicit folders by case name.
+    /// Pairs images (when there is an image folder), references and predictions
+    /// from explicit folders by case name. Without images, every reference is a case.
     pub fn from_folders(
-        images_dir: &Path,
+        images_dir: Option<&Path>,
         labels_dir: &Path,
         prediction_dirs: &[PathBuf],
     ) -> Result<Dataset, DatasetError> {
         let mut images: BTreeMap<String, Vec<(Option<usize>, PathBuf)>> = BTreeMap::new();
-        for (stem, path) in nifti_files(images_dir)? {
-            let (case, channel) = split_channel(&stem);
-            images.entry(case).or_default().push((channel, path));
-        }
         let labels: BTreeMap<String, PathBuf> = nifti_files(labels_dir)?.into_iter().collect();
+        match images_dir {
+            Some(dir) => {
+                for (stem, path) in nifti_files(dir)? {
+                    let (case, channel) = split_channel(&stem);
+                    images.entry(case).or_default().push((channel, path));
+                }
+            }
+            None => images.extend(labels.keys().map(|case| (case.clone(), Vec::new()))),
+        }
         let mut predictions = Vec::new();
         for dir in prediction_dirs {
             let files: BTreeMap<String, PathBuf> = nifti_files(dir)?.into_iter().collect();
@@ -130,7 +177,10 @@ impl Dataset {
         }
         let channel_count = images.values().map(Vec::len).max().unwrap_or(0);
 
-        let mut dataset = Dataset::default();
+        let mut dataset = Dataset {
+            root: labels_dir.parent().unwrap_or(labels_dir).to_path_buf(),
+            ..Dataset::default()
+        };
         for (case, mut channels) in images {
             channels.sort();
             let Some(reference) = labels.get(&case) else {
@@ -198,7 +248,7 @@ impl Dataset {
                     path: path.clone(),
                     reason: format!(
                         "reference of case {case} has no image in {}",
-                        images_dir.display()
+                        images_dir.map_or(String::new(), |d| d.display().to_string())
                     ),
                 });
             }
@@ -223,6 +273,25 @@ impl Dataset {
             }
         }
     }
+}
+
+/// The folders in `root` whose name starts with `predictions`, sorted by name.
+fn prediction_folders(root: &Path) -> Result<Vec<PathBuf>, DatasetError> {
+    let entries = std::fs::read_dir(root).map_err(|e| DatasetError {
+        path: root.to_path_buf(),
+        problem: e.to_string(),
+    })?;
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("predictions"))
+        })
+        .collect();
+    dirs.sort();
+    Ok(dirs)
 }
 
 fn prediction_name(dir: &Path) -> String {

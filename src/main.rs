@@ -23,6 +23,8 @@ fn open_viewer(open: &OpenArgs) -> anyhow::Result<()> {
         difference: open.difference,
         overlay: open.overlay,
         label_overlay,
+        dataset: open.dataset.clone(),
+        prediction_dirs: open.prediction_dirs.clone(),
     })
 }
 

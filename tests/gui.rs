@@ -8,27 +8,12 @@ mod common;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use common::app::{gpu_available, keep_shot, open_app, settle};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use segscope::render::{DisplayMode, LayerStyle, ViewMapping};
 use segscope::ui::app::{OpenRequest, SegscopeApp};
 use segscope::volume::LabelMap;
-
-/// Window size of the app under test, in points (1 point = 1 pixel here).
-const WINDOW: [f32; 2] = [1500.0, 900.0];
-
-fn gpu_available() -> bool {
-    match segscope::render::GpuContext::headless() {
-        Ok(_) => true,
-        Err(e) if std::env::var("SEGSCOPE_REQUIRE_GPU").as_deref() == Ok("1") => {
-            panic!("SEGSCOPE_REQUIRE_GPU=1 but {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED GUI TEST: {e}");
-            false
-        }
-    }
-}
 
 fn ts_ct_small(file: &str) -> PathBuf {
     common::shared_data().join("ts_ct_small").join(file)
@@ -41,33 +26,6 @@ fn small_case() -> OpenRequest {
         predictions: vec![ts_ct_small("prediction.nii.gz")],
         ..Default::default()
     }
-}
-
-/// Steps the app until its background load has finished.
-fn settle(harness: &mut Harness<'_, SegscopeApp>) {
-    let start = Instant::now();
-    while harness.state().is_loading() {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the case did not load in 2 minutes"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        harness.step();
-    }
-    // A few frames for the panels to settle after the case appears.
-    for _ in 0..3 {
-        harness.step();
-    }
-}
-
-fn open_app(request: OpenRequest) -> Harness<'static, SegscopeApp> {
-    let mut harness = Harness::builder()
-        .with_size(WINDOW)
-        .wgpu()
-        .build_eframe(move |cc| SegscopeApp::new(cc, request));
-    settle(&mut harness);
-    assert_eq!(harness.state().error(), None, "the case loads");
-    harness
 }
 
 /// Changes how the case is shown, then draws a frame with it.
@@ -133,14 +91,6 @@ fn pixels_in(rect: egui::Rect) -> impl Iterator<Item = (u32, u32)> {
         rect.bottom().floor() as u32 - EDGE,
     );
     (y0..y1).flat_map(move |y| (x0..x1).map(move |x| (x, y)))
-}
-
-/// Saves a window shot to $SEGSCOPE_TEST_SHOTS/NAME.png when that is set (to look at).
-fn keep_shot(shot: &image::RgbaImage, name: &str) {
-    if let Some(dir) = std::env::var_os("SEGSCOPE_TEST_SHOTS") {
-        let path = PathBuf::from(dir).join(format!("{name}.png"));
-        shot.save(&path).expect("writes the shot");
-    }
 }
 
 fn near(p: &image::Rgba<u8>, c: [u8; 4]) -> bool {
@@ -370,8 +320,8 @@ fn the_open_window_loads_typed_paths() {
     }
     assert_eq!(
         harness.query_all_by_label_contains("Browse").count(),
-        3,
-        "the Open case window is shown, a Browse button per field"
+        5,
+        "the Open window is shown, a Browse button per field (3 for a case, 2 for a dataset)"
     );
     let image = ts_ct_small("image.nii.gz").display().to_string();
     let field = egui::accesskit::Role::MultilineTextInput;

@@ -40,10 +40,11 @@ pub struct InfoArgs {
     /// Predicted label map of the case (repeatable).
     #[arg(long = "prediction", value_name = "LABELS")]
     pub predictions: Vec<PathBuf>,
-    /// Dataset folder in nnU-Net layout (imagesTs/, labelsTs/, dataset.json): list its cases.
+    /// Dataset folder (nnU-Net imagesTs/ + labelsTs/ + dataset.json, or labelsTs/ alone): list its cases.
     #[arg(long, value_name = "DIR")]
     pub dataset: Option<PathBuf>,
-    /// Folder of predicted label maps named CASE.nii.gz, paired with --dataset (repeatable).
+    /// Folder of predicted label maps named CASE.nii.gz, paired with --dataset (repeatable;
+    /// default: the dataset's predictions*/ folders).
     #[arg(long = "predictions", value_name = "DIR")]
     pub prediction_dirs: Vec<PathBuf>,
     /// How to interpret the FILEs.
@@ -245,7 +246,7 @@ fn describe_case(args: &InfoArgs) -> Result<()> {
 }
 
 fn describe_dataset(root: &Path, prediction_dirs: &[PathBuf], json: bool) -> Result<()> {
-    let dataset = Dataset::from_nnunet(root, prediction_dirs)
+    let dataset = Dataset::open(root, prediction_dirs)
         .with_context(|| "cannot read the dataset".to_string())?;
     if json {
         let cases: Vec<_> = dataset.cases.iter().map(|c| serde_json::json!({

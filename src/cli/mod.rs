@@ -19,7 +19,8 @@ use crate::labels::{LabelError, LabelTable, Preset, parse_assignment};
     after_help = "Without a subcommand, segscope opens its built-in demo case.\n\
 Examples:\n  segscope info image.nii.gz reference.nii.gz\n  \
 segscope info --case image.nii.gz --reference labels.nii.gz --prediction model.nii.gz\n  \
-segscope info --dataset Dataset001_Abdomen --predictions predictions/fold0"
+segscope info --dataset Dataset001_Abdomen --predictions predictions/fold0\n  \
+segscope --dataset Dataset001_Abdomen --prediction-dir predictions_modelA --prediction-dir predictions_modelB"
 )]
 pub struct Cli {
     /// What to do.
@@ -42,6 +43,14 @@ pub struct OpenArgs {
     /// Predicted label map (repeatable).
     #[arg(long = "prediction", value_name = "LABELS")]
     pub predictions: Vec<PathBuf>,
+    /// Browse a dataset folder: nnU-Net (imagesTs/ + labelsTs/) or reference label
+    /// maps alone (labelsTs/), with its predictions*/ folders.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["images", "reference", "predictions"])]
+    pub dataset: Option<PathBuf>,
+    /// The dataset's prediction folder, CASE.nii.gz per case (repeatable, one per model;
+    /// default: every predictions*/ folder in the dataset).
+    #[arg(long = "prediction-dir", value_name = "DIR", requires = "dataset")]
+    pub prediction_dirs: Vec<PathBuf>,
     /// Start in difference mode (agreement tinted, misses red, additions blue, confusions yellow).
     #[arg(long)]
     pub difference: bool,

@@ -11,18 +11,20 @@ use std::sync::mpsc::{Receiver, channel};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::case::CaseFiles;
+use crate::case::{Case, CaseFiles};
 use crate::metrics::OverlapCounts;
-use crate::volume::LabelMap;
 
 /// Version of the cache file's layout.
-const CACHE_VERSION: u32 = 1;
+const CACHE_VERSION: u32 = 2;
 
 /// The Dice of every organ of one case, per prediction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseDice {
     /// Per prediction (the case's order): organ id → Dice (organs in either map).
     pub models: Vec<BTreeMap<u16, f64>>,
+    /// The names the case's own files give its organs (embedded class maps), by id.
+    #[serde(default)]
+    pub names: BTreeMap<u16, String>,
     /// Why the case could not be evaluated, if it could not.
     pub error: Option<String>,
 }
@@ -125,33 +127,45 @@ fn write_cache(path: &Path, cache: &CacheFile) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-/// Dice of every organ of one case, per prediction.
+/// Dice of every organ of one case, per prediction. The label maps are checked to
+/// share one grid and predictions with another class map are paired by organ name,
+/// exactly as the viewer and `segscope metrics` do; the images are not read.
 pub fn case_dice(files: &CaseFiles) -> CaseDice {
     let fail = |e: String| CaseDice {
         models: Vec::new(),
+        names: BTreeMap::new(),
         error: Some(e),
     };
-    let Some(reference_path) = &files.reference else {
+    if files.reference.is_none() {
         return fail("no reference".into());
+    }
+    let labels_only = CaseFiles {
+        images: Vec::new(),
+        ..files.clone()
     };
-    let reference = match LabelMap::load(reference_path) {
-        Ok(r) => r,
+    let mut case = match Case::load(&labels_only) {
+        Ok(case) => case,
         Err(e) => return fail(e.to_string()),
     };
+    let labels = case.align_predictions_by_name();
+    let Some(reference) = &case.reference else {
+        return fail("no reference".into());
+    };
     let mut models = Vec::new();
-    for p in &files.predictions {
-        let prediction = match LabelMap::load(&p.path) {
-            Ok(m) => m,
+    for (_, prediction) in &case.predictions {
+        match crate::metrics::overlap_of(reference, prediction, None) {
+            Ok(overlap) => models.push(dice_per_organ(&overlap)),
             Err(e) => return fail(e.to_string()),
-        };
-        let overlap = match crate::metrics::overlap_of(&reference, &prediction, None) {
-            Ok(o) => o,
-            Err(e) => return fail(e.to_string()),
-        };
-        models.push(dice_per_organ(&overlap));
+        }
     }
+    let names = models
+        .iter()
+        .flat_map(BTreeMap::keys)
+        .filter_map(|&id| labels.get(id).map(|e| (id, e.name.clone())))
+        .collect();
     CaseDice {
         models,
+        names,
         error: None,
     }
 }
@@ -264,6 +278,7 @@ mod tests {
     fn mean_and_worst_skip_nothing_and_break_ties_by_id() {
         let dice = CaseDice {
             models: vec![[(1, 0.9), (2, 0.5), (3, 0.5)].into_iter().collect()],
+            names: BTreeMap::new(),
             error: None,
         };
         assert!((dice.mean(0) - 1.9 / 3.0).abs() < 1e-12);

@@ -279,12 +279,18 @@ impl CaseTextures {
         labels: &LabelTable,
         max_side: u32,
     ) -> Result<Self, RenderError> {
-        let Some(first) = images.first() else {
+        // The grid: the first image's, else (label maps alone) the reference's.
+        let Some(grid) = images
+            .first()
+            .map(|v| &v.geometry)
+            .or(reference.map(|m| &m.geometry))
+            .or(predictions.first().map(|m| &m.geometry))
+        else {
             return Err(RenderError::Gpu(
-                "a case needs at least one image to display".into(),
+                "a case needs an image or a label map to display".into(),
             ));
         };
-        let shape = first.geometry.shape;
+        let shape = grid.shape;
         let max = max_side.min(device.limits().max_texture_dimension_3d);
         if shape.iter().any(|&s| s == 0 || s > u32::MAX as usize) || max == 0 {
             return Err(RenderError::BadShape { shape, max });
@@ -348,6 +354,14 @@ impl CaseTextures {
             }
             textures.push((brick, reference_view, prediction_views, Vec::new()));
         }
+        if images.is_empty() {
+            // Label maps alone: one zero voxel, drawn with a zero slope (never read).
+            for (_, _, _, intensity) in &mut textures {
+                let t = texture_3d(device, "no image", [1, 1, 1], wgpu::TextureFormat::R32Float);
+                write_slab(queue, &t, [1, 1], 0, 1, bytemuck::bytes_of(&0.0f32), 4);
+                intensity.push(t.create_view(&Default::default()));
+            }
+        }
         for image in images {
             for (brick, _, _, intensity) in &mut textures {
                 let view = with_voxels!(&image.data, a => {
@@ -378,7 +392,7 @@ impl CaseTextures {
                 }
             })
             .collect();
-        let scaling = images
+        let mut scaling: Vec<[f32; 2]> = images
             .iter()
             .map(|image| {
                 image
@@ -386,6 +400,9 @@ impl CaseTextures {
                     .map_or([1.0, 0.0], |s| [s.slope as f32, s.inter as f32])
             })
             .collect();
+        if scaling.is_empty() {
+            scaling.push([0.0, 0.0]);
+        }
         let palette_texture = device.create_texture(&wgpu::TextureDescriptor {
             label: Some("palette"),
             size: wgpu::Extent3d {

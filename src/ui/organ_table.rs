@@ -293,8 +293,15 @@ fn organ_row(
     }
     let shown_model = s.shown_prediction;
     for n in 0..models.max(1) {
-        let organ = s.inspection.models.get(n).and_then(|m| m.organs.get(&id));
-        let text = organ.map_or("…".to_string(), |o| number(o.dice, false, 3));
+        let model = s.inspection.models.get(n);
+        let organ = model.and_then(|m| m.organs.get(&id));
+        // Counted and not there: this model's maps lack the organ (another model has it).
+        let counted = model.is_some_and(|m| m.overlap.is_some() || m.error.is_some());
+        let text = match organ {
+            Some(o) => number(o.dice, false, 3),
+            None if counted => "–".to_string(),
+            None => "…".to_string(),
+        };
         let text = RichText::new(text);
         ui.label(if n == shown_model {
             text.strong()

@@ -175,6 +175,15 @@ impl ViewerState {
         self.case.grid().expect("a loaded case has a grid")
     }
 
+    /// The displayed image's window (centre, width); a case of label maps alone
+    /// has no image and draws black under any window.
+    pub fn window(&self) -> [f64; 2] {
+        self.windows
+            .get(self.active_image)
+            .copied()
+            .unwrap_or([0.5, 1.0])
+    }
+
     /// Applies a CT preset (index into [`CT_PRESETS`]) to the displayed image.
     pub fn preset(&mut self, index: usize) {
         if let (Some(&(_, c, w)), Some(win)) = (

@@ -2,6 +2,8 @@
 //! NIfTI writer for the malformed files the tests make themselves.
 #![allow(dead_code)]
 
+pub mod app;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

@@ -1,21 +1,24 @@
 //! The eframe application: three linked views, label panel, status bar; cases load
 //! on a worker thread and a failed load leaves the open case on screen.
 
+mod switching;
+
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, channel};
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
 
+use super::dataset_browser::DatasetBrowser;
 use super::gpu_view::{ViewCallback, ViewerGpu};
 use super::open_dialog::OpenDialog;
 use super::organ_table::{self, OrganTable};
 use super::state::{CT_PRESETS, StripMetric, ViewerState};
 use super::strip::{STRIP_HEIGHT, strip_chart};
-use crate::case::{Case, CaseFiles, NamedFile};
-use crate::labels::{LabelTable, Preset};
-use crate::metrics::{Convention, MetricsSettings};
+use crate::labels::LabelTable;
+use crate::metrics::Convention;
 use crate::render::view::screen_axes;
-use crate::render::{CaseTextures, DisplayMode, ViewMapping, ViewParams, view_mapping};
+use crate::render::{DisplayMode, ViewMapping, ViewParams, view_mapping};
+pub use switching::{Focus, SwitchReport};
+use switching::{Loading, Page};
 
 /// What to open at start.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +36,10 @@ pub struct OpenRequest {
     /// Organ names and colours laid over those embedded in the files (`--preset`,
     /// `--labels`, `--set-label`).
     pub label_overlay: Option<LabelTable>,
+    /// A dataset folder to browse (nnU-Net layout, or labelsTs/ alone).
+    pub dataset: Option<PathBuf>,
+    /// The dataset's prediction folders (default: its `predictions*/` folders).
+    pub prediction_dirs: Vec<PathBuf>,
 }
 
 /// How a label layer is drawn at start.
@@ -60,12 +67,10 @@ struct Settings {
 
 const SETTINGS_KEY: &str = "segscope-settings";
 
-type Loaded = Result<(Case, LabelTable), String>;
-
 /// The viewer application.
 pub struct SegscopeApp {
     state: Option<ViewerState>,
-    loading: Option<(String, Receiver<Loaded>)>,
+    loading: Option<Loading>,
     error: Option<String>,
     settings: Option<Settings>,
     palette_dirty: bool,
@@ -78,94 +83,20 @@ pub struct SegscopeApp {
     open_dialog: OpenDialog,
     /// Where each view was drawn last frame: view index, screen rect (points), mapping.
     drawn_views: Vec<(usize, Rect, ViewMapping)>,
-}
-
-fn load_in_background(request: OpenRequest) -> Receiver<Loaded> {
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        let result = if request.images.is_empty() && request.reference.is_none() {
-            Ok((crate::demo::phantom_case(), Preset::Word.table()))
-        } else {
-            let files = CaseFiles {
-                name: request
-                    .images
-                    .first()
-                    .or(request.reference.as_ref())
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default(),
-                images: request
-                    .images
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| NamedFile {
-                        name: format!("image {}", i + 1),
-                        path: p.clone(),
-                    })
-                    .collect(),
-                reference: request.reference.clone(),
-                predictions: request
-                    .predictions
-                    .iter()
-                    .map(|p| NamedFile {
-                        name: p.display().to_string(),
-                        path: p.clone(),
-                    })
-                    .collect(),
-            };
-            Case::load(&files)
-                .map_err(|e| e.to_string())
-                .and_then(|case| {
-                    if case.images.is_empty() {
-                        return Err(
-                            "open an image with the label maps (the first file is the image)"
-                                .to_string(),
-                        );
-                    }
-                    let (case, mut names) = name_predictions_like_the_reference(case);
-                    if let Some(overlay) = &request.label_overlay {
-                        names.overlay(overlay);
-                    }
-                    Ok((case, names))
-                })
-        };
-        let _ = tx.send(result);
-    });
-    rx
-}
-
-/// Label names for the case; predictions whose embedded class map differs from the
-/// reference's are renumbered by organ name (as `segscope metrics` pairs them), so
-/// both layers use one set of colours.
-fn name_predictions_like_the_reference(mut case: Case) -> (Case, LabelTable) {
-    let embedded = |m: &crate::volume::LabelMap| {
-        crate::labels::from_nifti_extensions(
-            &m.source.extensions,
-            &m.source.path.display().to_string(),
-        )
-    };
-    let Some(reference_names) = case.reference.as_ref().and_then(embedded) else {
-        let labels = case
-            .embedded_labels()
-            .unwrap_or_else(|| LabelTable::empty(""));
-        return (case, labels);
-    };
-    let mut names = reference_names.clone();
-    for (_, prediction) in &mut case.predictions {
-        let Some(own) = embedded(prediction) else {
-            continue;
-        };
-        if own.iter().eq(reference_names.iter()) {
-            continue;
-        }
-        let (map, merged) = crate::metrics::match_by_name(&reference_names, &own);
-        prediction.voxels = crate::volume::labelmap::rename(&prediction.voxels, &map);
-        for (id, entry) in merged.iter() {
-            if names.get(id).is_none() {
-                names.insert_entry(id, entry.clone());
-            }
-        }
-    }
-    (case, names)
+    /// Names from the command line, laid over every case's own.
+    label_overlay: Option<LabelTable>,
+    /// The dataset being browsed, if any.
+    browser: Option<DatasetBrowser>,
+    /// The dataset table or the case.
+    page: Page,
+    /// What to inspect in the new case once its overlap counts are in.
+    pending_focus: Option<Focus>,
+    /// How the last case switch went.
+    last_switch: Option<SwitchReport>,
+    /// egui-wgpu's renderer, where the views' textures are installed.
+    render_state: Option<egui_wgpu::RenderState>,
+    /// Its device and queue, for uploads on worker threads.
+    gpu: Option<super::loader::GpuTarget>,
 }
 
 impl SegscopeApp {
@@ -178,35 +109,29 @@ impl SegscopeApp {
         let settings = cc
             .storage
             .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY));
-        let label = if request.images.is_empty() {
-            "demo case".to_string()
-        } else {
-            request.images[0].display().to_string()
-        };
-        let start = (request.difference, request.overlay);
-        SegscopeApp {
+        let mut app = SegscopeApp {
             state: None,
-            loading: Some((label, load_in_background(request))),
+            loading: None,
             error: None,
             settings,
             palette_dirty: false,
-            start,
+            start: (request.difference, request.overlay),
             bound_image: 0,
             bound_prediction: 0,
             organ_table: OrganTable::default(),
             open_dialog: OpenDialog::default(),
             drawn_views: Vec::new(),
-        }
-    }
-
-    /// Starts loading another case in the background; the open case stays on
-    /// screen until it has loaded (and stays if it fails).
-    pub fn open(&mut self, request: OpenRequest) {
-        let label = request
-            .images
-            .first()
-            .map_or("case".to_string(), |p| p.display().to_string());
-        self.loading = Some((label, load_in_background(request)));
+            label_overlay: request.label_overlay.clone(),
+            browser: None,
+            page: Page::Case,
+            pending_focus: None,
+            last_switch: None,
+            render_state: cc.wgpu_render_state.clone(),
+            gpu: None,
+        };
+        let gpu = switching::gpu_target(cc.wgpu_render_state.as_ref());
+        app.open_with(request, gpu);
+        app
     }
 
     /// True while a case is loading.
@@ -233,81 +158,6 @@ impl SegscopeApp {
     /// 2 sagittal), screen rect in points, and its screen → voxel mapping.
     pub fn drawn_views(&self) -> &[(usize, Rect, ViewMapping)] {
         &self.drawn_views
-    }
-
-    fn receive(&mut self, frame: &eframe::Frame) {
-        let Some((_, rx)) = &self.loading else { return };
-        let Ok(result) = rx.try_recv() else { return };
-        self.loading = None;
-        match result {
-            Err(e) => self.error = Some(e),
-            Ok((case, labels)) => {
-                let Some(rs) = frame.wgpu_render_state() else {
-                    self.error = Some("no GPU renderer available".into());
-                    return;
-                };
-                let images: Vec<&crate::volume::Volume> =
-                    case.images.iter().map(|(_, v)| v).collect();
-                let predictions: Vec<&crate::volume::LabelMap> =
-                    case.predictions.iter().map(|(_, m)| m).collect();
-                match CaseTextures::upload(
-                    &rs.device,
-                    &rs.queue,
-                    &images,
-                    case.reference.as_ref(),
-                    &predictions,
-                    &labels,
-                ) {
-                    Err(e) => self.error = Some(e.to_string()),
-                    Ok(textures) => {
-                        if let Some(gpu) = rs
-                            .renderer
-                            .write()
-                            .callback_resources
-                            .get_mut::<ViewerGpu>()
-                        {
-                            gpu.set_textures(&rs.device, textures);
-                        }
-                        let convention = self
-                            .settings
-                            .as_ref()
-                            .map_or_else(Convention::default, |s| s.convention);
-                        let mut state =
-                            ViewerState::new(case, labels, MetricsSettings::new(convention));
-                        self.bound_image = 0;
-                        self.bound_prediction = 0;
-                        if let Some(s) = &self.settings {
-                            state.reference_style = s.reference_style;
-                            state.prediction_style = s.prediction_style;
-                            state.mode = s.mode;
-                            for v in &mut state.views {
-                                v.radiological = s.radiological;
-                            }
-                        }
-                        let (difference, overlay) = self.start;
-                        if difference {
-                            state.mode = DisplayMode::Difference;
-                        }
-                        if let Some(o) = overlay {
-                            let (fill, outline) = match o {
-                                Overlay::Fill => (0.5, 0.0),
-                                Overlay::Outline => (0.0, 1.0),
-                                Overlay::Both => (0.35, 1.0),
-                            };
-                            for style in [&mut state.reference_style, &mut state.prediction_style] {
-                                *style = crate::render::LayerStyle {
-                                    fill,
-                                    outline,
-                                    shown: true,
-                                };
-                            }
-                        }
-                        self.state = Some(state);
-                        self.error = None;
-                    }
-                }
-            }
-        }
     }
 
     /// Rebinds the views when the user picked another image channel or prediction.
@@ -355,7 +205,23 @@ impl SegscopeApp {
 
 impl eframe::App for SegscopeApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
-        self.receive(frame);
+        // Keys first: a case switch they ask for is installed and drawn this frame.
+        self.keys(ui);
+        self.receive();
+        self.apply_focus();
+        if let Some(b) = &mut self.browser {
+            b.survey.poll();
+            let (known, all) = b.survey.progress();
+            if known < all {
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_millis(200));
+            }
+        }
+        self.keep_prefetching();
+        if self.pending_focus.is_some() {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(50));
+        }
         if let Some(s) = &mut self.state {
             s.inspection.poll();
             if !s.inspection.is_complete() {
@@ -372,18 +238,24 @@ impl eframe::App for SegscopeApp {
             self.open(request);
         }
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar(ui));
-        if self.state.is_some() {
+        let case_page = self.page == Page::Case;
+        if self.state.is_some() && case_page {
             egui::Panel::top("navigation").show(ui, |ui| self.navigation_bar(ui));
         }
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
-        if self.state.is_some() {
+        if self.state.is_some() && case_page {
             egui::Panel::left("organs")
                 .resizable(true)
                 .default_size(560.0)
                 .show(ui, |ui| self.organ_panel(ui));
         }
-        egui::CentralPanel::default().show(ui, |ui| self.views(ui));
-        self.keys(ui);
+        egui::CentralPanel::default().show(ui, |ui| {
+            if case_page {
+                self.views(ui);
+            } else {
+                self.dataset_page(ui);
+            }
+        });
         self.upload_palette(frame);
         self.bind_shown_layers(frame);
     }
@@ -415,6 +287,14 @@ impl SegscopeApp {
         if dropped.is_empty() {
             return;
         }
+        // A dropped folder is a dataset.
+        if let [folder] = &dropped[..]
+            && folder.is_dir()
+        {
+            let folder = folder.clone();
+            self.open_dataset(&folder, &[]);
+            return;
+        }
         // Dropped files: the first is the image, then reference, then predictions.
         let mut files = dropped.into_iter();
         let request = OpenRequest {
@@ -432,12 +312,16 @@ impl SegscopeApp {
             if ui.button("Open…").clicked() {
                 self.open_dialog.shown = true;
             }
-            if let Some((what, _)) = &self.loading {
+            if let Some(loading) = &self.loading {
                 ui.spinner();
-                ui.label(format!("loading {what}…"));
+                ui.label(format!("loading {}…", loading.pending.what));
             }
             if let Some(e) = &self.error {
                 ui.colored_label(Color32::from_rgb(255, 110, 90), format!("error: {e}"));
+            }
+            self.dataset_controls(ui);
+            if self.page == Page::Dataset {
+                return;
             }
             let Some(s) = &mut self.state else { return };
             if s.case.images.len() > 1 {
@@ -535,6 +419,59 @@ impl SegscopeApp {
         });
     }
 
+    /// Dataset / case page switch and previous / next case, while browsing.
+    fn dataset_controls(&mut self, ui: &mut egui::Ui) {
+        let Some(b) = &self.browser else { return };
+        ui.separator();
+        let order = b.order();
+        let position = b
+            .open
+            .and_then(|c| order.iter().position(|&o| o == c))
+            .map_or(String::new(), |at| format!(" {}/{}", at + 1, order.len()));
+        let open_name = b.open.map(|c| b.dataset.cases[c].name.clone());
+        let mut page = self.page;
+        ui.selectable_value(&mut page, Page::Dataset, "Dataset")
+            .on_hover_text("B: the case table and Dice heat map");
+        let case_title = match &open_name {
+            Some(name) => format!("Case{position}: {name}"),
+            None => "Case".into(),
+        };
+        if self.state.is_some() {
+            ui.selectable_value(&mut page, Page::Case, case_title)
+                .on_hover_text("B: back to the case");
+        }
+        self.page = page;
+        if ui
+            .button("< case")
+            .on_hover_text("Ctrl+P: previous case in the table's order")
+            .clicked()
+        {
+            self.step_case(-1);
+        }
+        if ui
+            .button("case >")
+            .on_hover_text("Ctrl+N: next case in the table's order (loaded ahead)")
+            .clicked()
+        {
+            self.step_case(1);
+        }
+    }
+
+    /// The dataset browser page.
+    fn dataset_page(&mut self, ui: &mut egui::Ui) {
+        let Some(b) = &mut self.browser else {
+            ui.label("no dataset open");
+            return;
+        };
+        match super::browser_panel::show(ui, b) {
+            Some(super::browser_panel::BrowserAction::Open { case, organ }) => {
+                let focus = organ.map_or(Focus::Worst, Focus::Organ);
+                self.open_dataset_case(case, Some(focus));
+            }
+            None => {}
+        }
+    }
+
     fn organ_panel(&mut self, ui: &mut egui::Ui) {
         let Some(s) = &mut self.state else { return };
         let actions = organ_table::show(ui, s, &mut self.organ_table);
@@ -551,10 +488,12 @@ impl SegscopeApp {
         };
         let ijk = s.voxel_of(s.crosshair);
         let world = s.grid().voxel_to_world(ijk.map(|v| v as f64));
-        let value = s.case.images[s.active_image]
-            .1
-            .value(ijk)
-            .unwrap_or(f64::NAN);
+        let value = s
+            .case
+            .images
+            .get(s.active_image)
+            .and_then(|(_, v)| v.value(ijk))
+            .map_or("-".to_string(), |v| format!("{v:.0}"));
         let name = |m: Option<&crate::volume::LabelMap>| {
             m.and_then(|m| m.voxels.get(ijk))
                 .map_or("-".to_string(), |id| {
@@ -566,11 +505,17 @@ impl SegscopeApp {
                 })
         };
         ui.label(format!(
-            "voxel ({}, {}, {})   RAS ({:.1}, {:.1}, {:.1}) mm   value {:.0}   reference: {}   prediction: {}   window {:.0}/{:.0}",
+            "voxel ({}, {}, {})   RAS ({:.1}, {:.1}, {:.1}) mm   value {}   reference: {}   prediction: {}   window {:.0}/{:.0}{}",
             ijk[0], ijk[1], ijk[2], world[0], world[1], world[2], value,
             name(s.case.reference.as_ref()),
             name(s.case.predictions.get(s.shown_prediction).map(|(_, m)| m)),
-            s.windows[s.active_image][1], s.windows[s.active_image][0],
+            s.window()[1], s.window()[0],
+            self.last_switch.as_ref().map_or(String::new(), |r| format!(
+                "   {} shown {:.0} ms after the request{}",
+                r.case,
+                r.took.as_secs_f64() * 1000.0,
+                if r.prefetched { " (prefetched)" } else { "" }
+            )),
         ));
     }
 
@@ -641,7 +586,7 @@ impl SegscopeApp {
             let params = ViewParams {
                 smooth: s.smooth,
                 mapping,
-                window: s.windows[s.active_image],
+                window: s.window(),
                 reference: s.reference_style,
                 prediction: s.prediction_style,
                 outline_px: 1.0,
@@ -714,6 +659,29 @@ impl SegscopeApp {
         }
         // Letters typed into a text field (a path in the Open window) are not shortcuts.
         if ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
+        let (next, previous, back) = ui.input(|i| {
+            (
+                i.modifiers.command && i.key_pressed(egui::Key::N),
+                i.modifiers.command && i.key_pressed(egui::Key::P),
+                !i.modifiers.command && i.key_pressed(egui::Key::B),
+            )
+        });
+        if next {
+            self.step_case(1);
+        }
+        if previous {
+            self.step_case(-1);
+        }
+        if back && self.browser.is_some() {
+            self.page = match self.page {
+                Page::Case => Page::Dataset,
+                Page::Dataset if self.state.is_some() => Page::Case,
+                Page::Dataset => Page::Dataset,
+            };
+        }
+        if self.page == Page::Dataset {
             return;
         }
         let Some(s) = &mut self.state else { return };
