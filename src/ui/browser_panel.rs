@@ -127,11 +127,11 @@ fn header(ui: &mut egui::Ui, b: &mut DatasetBrowser) {
             });
     }
     ui.label(
-        "click: select   Enter / double-click: open at the worst organ   heat-map cell: open at that organ   Ctrl+N / Ctrl+P: next / previous case",
+        "click, Up/Down, Home/End: select   Enter / double-click: open at the worst organ   heat-map cell: open at that organ   Ctrl+N / Ctrl+P: next / previous case",
     );
 }
 
-/// Up/Down move the selection along the table's order; Enter opens it.
+/// Up/Down (Home/End) move the selection along the table's order; Enter opens it.
 fn keyboard(
     ui: &egui::Ui,
     b: &mut DatasetBrowser,
@@ -141,10 +141,12 @@ fn keyboard(
     if ui.ctx().egui_wants_keyboard_input() || order.is_empty() {
         return;
     }
-    let (down, up, enter) = ui.input(|i| {
+    let (down, up, home, end, enter) = ui.input(|i| {
         (
             i.key_pressed(egui::Key::ArrowDown),
             i.key_pressed(egui::Key::ArrowUp),
+            i.key_pressed(egui::Key::Home),
+            i.key_pressed(egui::Key::End),
             i.key_pressed(egui::Key::Enter),
         )
     });
@@ -157,6 +159,12 @@ fn keyboard(
     }
     if up {
         b.selected = Some(order[at.saturating_sub(1)]);
+    }
+    if home {
+        b.selected = order.first().copied();
+    }
+    if end {
+        b.selected = order.last().copied();
     }
     if enter && let Some(case) = b.selected {
         *action = Some(BrowserAction::Open { case, organ: None });

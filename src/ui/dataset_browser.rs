@@ -175,14 +175,21 @@ impl DatasetBrowser {
                 });
             }
             CaseColumn::MeanDice | CaseColumn::WorstDice => {
+                // Ties on the worst organ (a model that always misses one organ)
+                // are broken by the mean: the case that is worse overall first.
                 let value = |c: usize| match column {
-                    CaseColumn::MeanDice => self.mean_dice(c),
-                    _ => self.worst(c).map_or(f64::NAN, |(_, d)| d),
+                    CaseColumn::MeanDice => (self.mean_dice(c), 0.0),
+                    _ => (
+                        self.worst(c).map_or(f64::NAN, |(_, d)| d),
+                        self.mean_dice(c),
+                    ),
                 };
                 rows.sort_by(|&a, &b| {
                     let (x, y) = (value(a), value(b));
-                    match (x.is_nan(), y.is_nan()) {
-                        (false, false) => directed(x.total_cmp(&y)).then(a.cmp(&b)),
+                    match (x.0.is_nan(), y.0.is_nan()) {
+                        (false, false) => {
+                            directed(x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1))).then(a.cmp(&b))
+                        }
                         (nan_x, nan_y) => nan_x.cmp(&nan_y).then(a.cmp(&b)),
                     }
                 });
@@ -290,6 +297,17 @@ mod tests {
         );
         b.sort_by(CaseColumn::MeanDice);
         assert_eq!(b.order(), vec![1, 2, 0, 3]);
+    }
+
+    #[test]
+    fn ties_on_the_worst_organ_are_broken_by_the_mean() {
+        let mut b = browser(&[
+            &[(1, 0.9), (12, 0.0)],
+            &[(1, 0.7), (12, 0.0)],
+            &[(1, 0.8), (12, 0.0)],
+        ]);
+        b.sort_by(CaseColumn::WorstDice);
+        assert_eq!(b.order(), vec![1, 2, 0]);
     }
 
     #[test]

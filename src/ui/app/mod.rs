@@ -654,7 +654,7 @@ impl SegscopeApp {
     }
 
     fn keys(&mut self, ui: &mut egui::Ui) {
-        if ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::O)) {
+        if ui.input(|i| pressed_with(i, egui::Key::O).is_some_and(|m| m.command)) {
             self.open_dialog.shown = true;
         }
         // Letters typed into a text field (a path in the Open window) are not shortcuts.
@@ -663,9 +663,9 @@ impl SegscopeApp {
         }
         let (next, previous, back) = ui.input(|i| {
             (
-                i.modifiers.command && i.key_pressed(egui::Key::N),
-                i.modifiers.command && i.key_pressed(egui::Key::P),
-                !i.modifiers.command && i.key_pressed(egui::Key::B),
+                pressed_with(i, egui::Key::N).is_some_and(|m| m.command),
+                pressed_with(i, egui::Key::P).is_some_and(|m| m.command),
+                pressed_with(i, egui::Key::B).is_some_and(|m| !m.command),
             )
         });
         if next {
@@ -720,8 +720,8 @@ impl SegscopeApp {
             if i.key_pressed(egui::Key::Tab) && s.case.images.len() > 1 {
                 s.active_image = (s.active_image + 1) % s.case.images.len();
             }
-            if i.key_pressed(egui::Key::E) {
-                s.step_error(if i.modifiers.shift { -1 } else { 1 });
+            if let Some(m) = pressed_with(i, egui::Key::E) {
+                s.step_error(if m.shift { -1 } else { 1 });
             }
             if i.key_pressed(egui::Key::C) {
                 s.show_crosshair = !s.show_crosshair;
@@ -743,6 +743,22 @@ impl SegscopeApp {
             }
         });
     }
+}
+
+/// The modifiers held when `key` was pressed this frame, if it was. They come
+/// from the key event itself: when several events arrive in one frame (a fast
+/// typist, a remote desktop), the frame's modifiers are those after the last one,
+/// and Ctrl may already be released.
+fn pressed_with(input: &egui::InputState, key: egui::Key) -> Option<egui::Modifiers> {
+    input.events.iter().find_map(|e| match e {
+        egui::Event::Key {
+            key: k,
+            pressed: true,
+            modifiers,
+            ..
+        } if *k == key => Some(*modifiers),
+        _ => None,
+    })
 }
 
 /// "A: name" of prediction `n`, as the organ table's Dice columns call it.
