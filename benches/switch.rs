@@ -106,6 +106,7 @@ fn main() {
     );
 
     let (mut installs, mut ui_frames, mut gpu_frames, mut cold) = (vec![], vec![], vec![], vec![]);
+    let mut steady_frames = vec![];
     for n in 0..SWITCHES.min(cases.saturating_sub(1)) {
         step_until(&mut harness, SegscopeApp::prefetch_ready);
         let frame = Instant::now();
@@ -118,6 +119,14 @@ fn main() {
         let draw = Instant::now();
         harness.render().expect("the window renders");
         gpu_frames.push(ms(draw.elapsed()));
+        // The same window a slice further on, for comparison: any frame costs this.
+        if let Some(viewer) = harness.state_mut().viewer_mut() {
+            viewer.scroll(0, 1);
+        }
+        harness.step();
+        let draw = Instant::now();
+        harness.render().expect("the window renders");
+        steady_frames.push(ms(draw.elapsed()));
         // Every third switch, also time a case that is not prefetched: back and forth.
         if n % 3 == 2 {
             harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::P);
@@ -133,5 +142,6 @@ fn main() {
     summary("Ctrl+N after prefetch: case in the views", installs);
     summary("  that frame's egui pass (CPU)", ui_frames);
     summary("  that frame's draw, 1600x1000 (GPU)", gpu_frames);
+    summary("  next frame (a slice on), for comparison", steady_frames);
     summary("Ctrl+P without prefetch: load + upload", cold);
 }

@@ -16,6 +16,15 @@ fn open_viewer(open: &OpenArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    // A dataset folder that cannot be read is a command-line error, before any window.
+    if let Some(root) = &open.dataset {
+        let dataset = segscope::dataset::Dataset::open(root, &open.prediction_dirs)?;
+        anyhow::ensure!(
+            !dataset.cases.is_empty(),
+            "{}: no case has both its images and a reference (see segscope info --dataset)",
+            root.display()
+        );
+    }
     segscope::ui::run(segscope::ui::OpenRequest {
         images: open.images.clone(),
         reference: open.reference.clone(),
@@ -25,6 +34,7 @@ fn open_viewer(open: &OpenArgs) -> anyhow::Result<()> {
         label_overlay,
         dataset: open.dataset.clone(),
         prediction_dirs: open.prediction_dirs.clone(),
+        sort: open.sort,
     })
 }
 

@@ -211,6 +211,68 @@ fn a_dataset_folder_pairs_cases_and_lists_what_does_not_pair() {
 }
 
 #[test]
+fn reference_label_maps_alone_are_a_dataset_with_its_prediction_folders() {
+    let data = common::shared_data();
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    for sub in ["labelsTs", "predictions_fast", "predictions_v2"] {
+        std::fs::create_dir(r.join(sub)).unwrap();
+    }
+    let link =
+        |src: &str, dst: &str| std::os::unix::fs::symlink(data.join(src), r.join(dst)).unwrap();
+    link("word_labels/word_0014.nii.gz", "labelsTs/word_0014.nii.gz");
+    link("word_labels/word_0016.nii.gz", "labelsTs/word_0016.nii.gz");
+    link(
+        "word_labels/word_0014.nii.gz",
+        "predictions_fast/word_0014.nii.gz",
+    );
+    link(
+        "word_labels/word_0016.nii.gz",
+        "predictions_fast/word_0016.nii.gz",
+    );
+    link(
+        "word_labels/word_0016.nii.gz",
+        "predictions_v2/word_0016.nii.gz",
+    );
+    // No --predictions: every predictions*/ folder is a model, in name order.
+    let out = segscope(&["info", "--dataset", &p(r)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains(": 2 cases"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "0 image channel(s), reference, predictions: predictions_fast, predictions_v2"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("missing: no prediction for word_0014 in"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_viewer_refuses_a_folder_that_is_no_dataset_before_opening_a_window() {
+    let root = tempfile::tempdir().unwrap();
+    let out = segscope(&["--dataset", &p(root.path())]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("not a dataset folder"), "{stderr}");
+    assert!(
+        stderr.contains(&p(root.path())),
+        "names the folder: {stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    let out = segscope(&["--sort", "worst-dice"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--dataset"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn info_describes_the_demo_case() {
     let out = segscope(&["info", "--demo"]);
     assert!(out.status.success(), "{}", text(&out.stderr));

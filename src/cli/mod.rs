@@ -51,6 +51,9 @@ pub struct OpenArgs {
     /// default: every predictions*/ folder in the dataset).
     #[arg(long = "prediction-dir", value_name = "DIR", requires = "dataset")]
     pub prediction_dirs: Vec<PathBuf>,
+    /// How the dataset's case table starts sorted (Dice columns ascending: worst first).
+    #[arg(long, value_enum, requires = "dataset")]
+    pub sort: Option<crate::ui::dataset_browser::CaseColumn>,
     /// Start in difference mode (agreement tinted, misses red, additions blue, confusions yellow).
     #[arg(long)]
     pub difference: bool,

@@ -12,7 +12,7 @@ use crate::labels::{LabelTable, normalize_name};
 use super::loader::PendingCase;
 
 /// A column the case table sorts by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CaseColumn {
     /// Case name.
     Name,

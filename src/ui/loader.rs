@@ -142,7 +142,7 @@ pub fn upload(case: &Case, labels: &LabelTable, gpu: &GpuTarget) -> Result<CaseT
     let images: Vec<&crate::volume::Volume> = case.images.iter().map(|(_, v)| v).collect();
     let predictions: Vec<&crate::volume::LabelMap> =
         case.predictions.iter().map(|(_, m)| m).collect();
-    crate::render::gpu::catching(&gpu.device, || {
+    let textures = crate::render::gpu::catching(&gpu.device, || {
         CaseTextures::upload(
             &gpu.device,
             &gpu.queue,
@@ -153,5 +153,15 @@ pub fn upload(case: &Case, labels: &LabelTable, gpu: &GpuTarget) -> Result<CaseT
         )
     })
     .and_then(|r| r)
-    .map_err(|e| format!("{}: {e}", case.name))
+    .map_err(|e| format!("{}: {e}", case.name))?;
+    // The voxels are only staged until a submit: copy them into the textures now,
+    // on this thread, rather than in the first frame that shows the case.
+    let submitted = gpu.queue.submit(std::iter::empty());
+    gpu.device
+        .poll(wgpu::PollType::Wait {
+            submission_index: Some(submitted),
+            timeout: None,
+        })
+        .map_err(|e| format!("{}: the GPU did not take the volumes: {e}", case.name))?;
+    Ok(textures)
 }

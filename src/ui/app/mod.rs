@@ -40,6 +40,8 @@ pub struct OpenRequest {
     pub dataset: Option<PathBuf>,
     /// The dataset's prediction folders (default: its `predictions*/` folders).
     pub prediction_dirs: Vec<PathBuf>,
+    /// How the dataset's case table starts sorted.
+    pub sort: Option<super::dataset_browser::CaseColumn>,
 }
 
 /// How a label layer is drawn at start.

@@ -104,6 +104,9 @@ impl SegscopeApp {
     pub fn open(&mut self, request: OpenRequest) {
         if let Some(root) = &request.dataset {
             self.open_dataset(root, &request.prediction_dirs);
+            if let (Some(column), Some(b)) = (request.sort, &mut self.browser) {
+                b.sort = (column, true);
+            }
             return;
         }
         let (what, source) = request_source(&request);
