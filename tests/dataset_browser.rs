@@ -6,9 +6,8 @@
 mod common;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use common::app::{gpu_available, keep_shot, open_app};
+use common::app::{gpu_available, keep_shot, open_app, step_until};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use segscope::inspect::slices::{OrganSelection, slice_series, worst_slice};
@@ -59,24 +58,6 @@ fn real_dataset(root: &Path) {
         "ts_ct_full/prediction_v2_total.nii.gz",
         root.join("predictions_v2/ts_ct_full.nii.gz"),
     );
-}
-
-/// Steps the app until `done` holds (two minutes at most).
-fn step_until(
-    harness: &mut Harness<'_, SegscopeApp>,
-    what: &str,
-    mut done: impl FnMut(&mut SegscopeApp) -> bool,
-) {
-    let start = Instant::now();
-    while !done(harness.state_mut()) {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "{what}: not within 2 minutes"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        harness.step();
-    }
-    harness.step();
 }
 
 /// Clicks a widget: a click lands over a couple of frames (press, release).

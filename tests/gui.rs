@@ -6,9 +6,8 @@
 mod common;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
-use common::app::{gpu_available, keep_shot, open_app, settle};
+use common::app::{gpu_available, keep_shot, open_app, settle, step_until};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use segscope::render::{DisplayMode, LayerStyle, ViewMapping};
@@ -355,20 +354,9 @@ fn the_open_window_loads_typed_paths() {
 
 /// Steps the app until the metrics of the open case are complete.
 fn settle_metrics(harness: &mut Harness<'_, SegscopeApp>) {
-    let start = Instant::now();
-    while !harness
-        .state()
-        .viewer()
-        .is_some_and(|v| v.inspection.is_complete())
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the metrics did not finish in 2 minutes"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        harness.step();
-    }
-    harness.step();
+    step_until(harness, "the metrics finish", |app| {
+        app.viewer().is_some_and(|v| v.inspection.is_complete())
+    });
 }
 
 #[test]

@@ -25,19 +25,29 @@ pub fn gpu_available() -> bool {
     }
 }
 
-/// Steps the app until its background load has finished.
-pub fn settle(harness: &mut Harness<'_, SegscopeApp>) {
+/// Steps the app until `done` holds (two minutes at most), then one frame more.
+pub fn step_until(
+    harness: &mut Harness<'_, SegscopeApp>,
+    what: &str,
+    mut done: impl FnMut(&mut SegscopeApp) -> bool,
+) {
     let start = Instant::now();
-    while harness.state().is_loading() {
+    while !done(harness.state_mut()) {
         assert!(
             start.elapsed() < Duration::from_secs(120),
-            "the case did not load in 2 minutes"
+            "{what}: not within 2 minutes"
         );
         std::thread::sleep(Duration::from_millis(20));
         harness.step();
     }
+    harness.step();
+}
+
+/// Steps the app until its background load has finished.
+pub fn settle(harness: &mut Harness<'_, SegscopeApp>) {
+    step_until(harness, "the case loads", |app| !app.is_loading());
     // A few frames for the panels to settle after the case appears.
-    for _ in 0..3 {
+    for _ in 0..2 {
         harness.step();
     }
 }
