@@ -98,7 +98,7 @@ fn header(ui: &mut egui::Ui, b: &mut DatasetBrowser) {
         } else if b.survey.cached > 0 {
             ui.label(format!("Dice of {} cases from the cache", b.survey.cached));
         }
-        let models = b.models();
+        let models = b.models().to_vec();
         if models.len() > 1 {
             egui::ComboBox::from_id_salt("browser model")
                 .selected_text(format!("model: {}", models[b.model.min(models.len() - 1)]))

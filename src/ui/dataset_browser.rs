@@ -52,6 +52,8 @@ pub struct DatasetBrowser {
     pub open: Option<usize>,
     /// The case loading ahead of the user, with its dataset index.
     pub prefetch: Option<(usize, PendingCase)>,
+    /// The prediction folders' names, in the order first met.
+    models: Vec<String>,
 }
 
 impl DatasetBrowser {
@@ -85,7 +87,14 @@ impl DatasetBrowser {
                 .overlay(overlay);
         }
         let survey = Survey::start(dataset.cases.clone(), cache);
+        let mut models: Vec<String> = Vec::new();
+        for p in dataset.cases.iter().flat_map(|c| &c.predictions) {
+            if !models.contains(&p.name) {
+                models.push(p.name.clone());
+            }
+        }
         DatasetBrowser {
+            models,
             dataset,
             survey,
             labels,
@@ -98,27 +107,19 @@ impl DatasetBrowser {
     }
 
     /// The prediction folders' names, in order (the table shows one at a time).
-    pub fn models(&self) -> Vec<String> {
-        let mut names: Vec<String> = Vec::new();
-        for case in &self.dataset.cases {
-            for p in &case.predictions {
-                if !names.contains(&p.name) {
-                    names.push(p.name.clone());
-                }
-            }
-        }
-        names
+    pub fn models(&self) -> &[String] {
+        &self.models
     }
 
     /// The index, among case `case`'s predictions, of the model the table shows.
     pub fn model_index(&self, case: usize) -> Option<usize> {
-        let name = self.models().into_iter().nth(self.model)?;
+        let name = self.models.get(self.model)?;
         self.dataset
             .cases
             .get(case)?
             .predictions
             .iter()
-            .position(|p| p.name == name)
+            .position(|p| &p.name == name)
     }
 
     /// Case `case`'s Dice per organ under the shown model, once surveyed.
