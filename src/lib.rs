@@ -3,6 +3,8 @@
 //!
 //! Layers (data flows one way; see README "Architecture"):
 
+/// Replacing files atomically (temporary file, fsync, rename).
+pub mod atomic_file;
 /// Case: images + reference + predictions on one grid.
 pub mod case;
 /// Command-line interface over the core.
@@ -19,6 +21,8 @@ pub mod labels;
 pub mod metrics;
 /// GPU rendering (wgpu only): 3D textures, the slice shader, offscreen views.
 pub mod render;
+/// Review records (status, verdicts, notes, bookmarks), their safe persistence and export.
+pub mod review;
 /// The viewer (egui/eframe): state, panels, interaction.
 pub mod ui;
 /// NIfTI reading, fast gunzip, native-typed voxels, geometry and orientation.

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use segscope::cli::{Cli, Command, OpenArgs, info, metrics};
+use segscope::cli::{Cli, Command, OpenArgs, info, metrics, review};
 use segscope::labels::LabelTable;
 
 /// The viewer on the files (and label names) of the command line.
@@ -43,6 +43,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::Info(args)) => info::run(args),
         Some(Command::Metrics(args)) => metrics::run(args),
+        Some(Command::Review(args)) => review::run(args),
         None => open_viewer(&cli.open),
     };
     match result {

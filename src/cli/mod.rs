@@ -4,6 +4,7 @@ pub mod demo;
 pub mod info;
 pub mod metrics;
 mod report;
+pub mod review;
 
 use std::path::PathBuf;
 
@@ -74,6 +75,9 @@ pub enum Command {
     /// Per-organ Dice, IoU, HD, HD95, ASSD, NSD for one pair or a whole dataset,
     /// as a table, CSV (one row per case × organ) and nnU-Net-style JSON summary.
     Metrics(metrics::MetricsArgs),
+    /// Reviews of a dataset: `segscope review export DATASET` writes them as CSV
+    /// (one row per case × reviewed organ) and JSON.
+    Review(review::ReviewArgs),
 }
 
 /// Where label names come from; later sources override earlier ones

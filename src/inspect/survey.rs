@@ -114,17 +114,10 @@ fn read_cache(path: &Path) -> CacheFile {
         .unwrap_or_default()
 }
 
-/// Writes the cache atomically (temp file, fsync, rename): a crash leaves the old one.
+/// Writes the cache atomically: a crash leaves the old one.
 fn write_cache(path: &Path, cache: &CacheFile) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("json.tmp");
-    let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(&serde_json::to_vec(cache).map_err(std::io::Error::other)?)?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path)
+    let bytes = serde_json::to_vec(cache).map_err(std::io::Error::other)?;
+    crate::atomic_file::write_atomically(path, &bytes)
 }
 
 /// Dice of every organ of one case, per prediction. The label maps are checked to

@@ -50,8 +50,9 @@ pub fn csv_header(settings: &MetricsSettings) -> String {
     cols.join(",")
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
+/// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+pub fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text.to_string()
