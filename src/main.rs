@@ -35,6 +35,7 @@ fn open_viewer(open: &OpenArgs) -> anyhow::Result<()> {
         dataset: open.dataset.clone(),
         prediction_dirs: open.prediction_dirs.clone(),
         sort: open.sort,
+        reviewer: open.reviewer.clone(),
     })
 }
 

@@ -307,3 +307,108 @@ fn a_folder_of_reference_label_maps_alone_opens_on_a_black_image() {
         "organ pixels on the black image: {coloured}"
     );
 }
+
+#[test]
+fn reviewing_by_keyboard_is_saved_at_once_and_restored_on_reopening() {
+    if !gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a temp dir");
+    real_dataset(dir.path());
+    let request = OpenRequest {
+        dataset: Some(dir.path().to_path_buf()),
+        reviewer: Some("Dr Test".into()),
+        ..Default::default()
+    };
+    let mut harness = open_app(request.clone());
+    // The first row, opened at its worst organ.
+    harness.key_press(egui::Key::Enter);
+    harness.step();
+    step_until(&mut harness, "the case opens at its worst organ", |app| {
+        !app.is_loading() && app.viewer().is_some_and(|v| v.selected_organ.is_some())
+    });
+    let (case, organ, crosshair_voxel) = {
+        let app = harness.state();
+        let viewer = app.viewer().expect("a case is open");
+        (
+            app.review_key()
+                .expect("reviewed under its name")
+                .to_string(),
+            viewer.selected_organ.expect("an organ"),
+            viewer.voxel_of(viewer.crosshair),
+        )
+    };
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num2);
+    harness.key_press_modifiers(egui::Modifiers::ALT, egui::Key::Num3);
+    harness.key_press(egui::Key::K);
+    harness.step();
+    // Discrete edits are on disk at once, in the documented format.
+    let path = dir.path().join("segscope-review.json");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("saved at once")).expect("JSON");
+    let saved = &json["cases"][&case];
+    assert_eq!(saved["case"]["status"], "needs_correction");
+    assert_eq!(saved["case"]["stamp"]["reviewer"], "Dr Test");
+    assert_eq!(saved["organs"][organ.to_string()]["verdict"], "rejected");
+    let bookmark = &saved["bookmarks"][0];
+    assert_eq!(
+        bookmark["voxel"],
+        serde_json::json!(crosshair_voxel),
+        "the bookmark is at the crosshair"
+    );
+    // The window presets did not fire with Ctrl/Alt held.
+    assert!(
+        harness
+            .query_by_label_contains("1 of 3 cases reviewed")
+            .is_some()
+    );
+
+    // U: the next case nobody has reviewed.
+    harness.key_press(egui::Key::U);
+    harness.step();
+    step_until(&mut harness, "the next unreviewed case opens", |app| {
+        !app.is_loading() && app.review_key().is_some_and(|k| k != case)
+    });
+    // Move away, so that going to the bookmark is a visible change.
+    if let Some(v) = harness.state_mut().viewer_mut() {
+        v.go_to([0, 0, 0]);
+    }
+    drop(harness);
+
+    // A new window on the same dataset: the table says what was reviewed, and the
+    // bookmark takes the views back.
+    let mut harness = open_app(request);
+    assert!(
+        harness.query_by_label_contains("1 of 3 reviewed").is_some(),
+        "the browser shows review progress"
+    );
+    let index = harness
+        .state()
+        .browser()
+        .and_then(|b| b.dataset.cases.iter().position(|c| c.name == case))
+        .expect("the case");
+    harness.state_mut().open_dataset_case(index, None);
+    step_until(&mut harness, "the reviewed case opens", |app| {
+        !app.is_loading() && app.review_key() == Some(case.as_str())
+    });
+    let store = harness.state().reviews().expect("the dataset's reviews");
+    let review = &store.reviews.cases[&case];
+    assert_eq!(
+        review.case.status,
+        segscope::review::Verdict::NeedsCorrection
+    );
+    let mark = review
+        .live_bookmarks()
+        .next()
+        .expect("the bookmark")
+        .clone();
+    harness
+        .state_mut()
+        .apply_review(segscope::ui::review_panel::ReviewAction::GoTo(mark));
+    harness.step();
+    let viewer = harness.state().viewer().expect("a case is open");
+    assert_eq!(viewer.voxel_of(viewer.crosshair), crosshair_voxel);
+    if let Ok(shot) = harness.render() {
+        keep_shot(&shot, "review_restored");
+    }
+}

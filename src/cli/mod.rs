@@ -55,6 +55,9 @@ pub struct OpenArgs {
     /// How the dataset's case table starts sorted (Dice columns ascending: worst first).
     #[arg(long, value_enum, requires = "dataset")]
     pub sort: Option<crate::ui::dataset_browser::CaseColumn>,
+    /// Your name, recorded with every review (else the one entered before).
+    #[arg(long, value_name = "NAME")]
+    pub reviewer: Option<String>,
     /// Start in difference mode (agreement tinted, misses red, additions blue, confusions yellow).
     #[arg(long)]
     pub difference: bool,

@@ -6,6 +6,8 @@
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
 
 use super::dataset_browser::{CaseColumn, DatasetBrowser, OrganColumn};
+use super::review_panel::verdict_colour;
+use crate::review::{Reviews, Verdict};
 
 /// What the user asked for on the page this frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +23,8 @@ pub enum BrowserAction {
 
 const ROW_HEIGHT: f32 = 20.0;
 const CELL: f32 = 16.0;
-/// Widths of the text columns: rank, case, mean Dice, worst organ, worst Dice.
-const WIDTHS: [f32; 5] = [40.0, 190.0, 110.0, 190.0, 110.0];
+/// Widths of the text columns: rank, case, mean Dice, worst organ, worst Dice, review.
+const WIDTHS: [f32; 6] = [40.0, 190.0, 110.0, 190.0, 110.0, 150.0];
 /// Height of the heat map's header, where organ names stand upright.
 const ORGAN_HEADER: f32 = 120.0;
 
@@ -61,10 +63,14 @@ fn dice_text(d: f64) -> String {
     }
 }
 
-/// Draws the page; returns what the user asked to open.
-pub fn show(ui: &mut egui::Ui, b: &mut DatasetBrowser) -> Option<BrowserAction> {
+/// Draws the page with each case's review status; returns what the user asked to open.
+pub fn show(
+    ui: &mut egui::Ui,
+    b: &mut DatasetBrowser,
+    reviews: Option<&Reviews>,
+) -> Option<BrowserAction> {
     let mut action = None;
-    header(ui, b);
+    header(ui, b, reviews);
     let order = b.order();
     let columns = b.organ_columns();
     keyboard(ui, b, &order, &mut action);
@@ -77,7 +83,10 @@ pub fn show(ui: &mut egui::Ui, b: &mut DatasetBrowser) -> Option<BrowserAction> 
             let spacing = ui.spacing().item_spacing.y;
             ui.spacing_mut().item_spacing.y = 0.0;
             for (rank, &case) in order.iter().enumerate() {
-                if let Some(a) = case_row(ui, b, &columns, rank, case, total_width) {
+                let status = reviews
+                    .and_then(|r| r.cases.get(&b.dataset.cases[case].name))
+                    .map_or(Verdict::Unreviewed, |c| c.case.status);
+                if let Some(a) = case_row(ui, b, &columns, (rank, case, status), total_width) {
                     action = Some(a);
                 }
             }
@@ -87,11 +96,19 @@ pub fn show(ui: &mut egui::Ui, b: &mut DatasetBrowser) -> Option<BrowserAction> 
 }
 
 /// Dataset name, survey progress, model choice, what could not be paired.
-fn header(ui: &mut egui::Ui, b: &mut DatasetBrowser) {
+fn header(ui: &mut egui::Ui, b: &mut DatasetBrowser, reviews: Option<&Reviews>) {
     let (known, all) = b.survey.progress();
     ui.horizontal_wrapped(|ui| {
         ui.heading(format!("Dataset {}", b.dataset.root.display()));
         ui.label(format!("{all} cases"));
+        let reviewed = reviews.map_or(0, |r| {
+            b.dataset
+                .cases
+                .iter()
+                .filter(|c| r.cases.get(&c.name).is_some_and(|c| c.is_reviewed()))
+                .count()
+        });
+        ui.label(format!("{reviewed} of {all} reviewed"));
         if known < all {
             ui.spinner();
             ui.label(format!("Dice computed for {known}/{all}"));
@@ -100,13 +117,16 @@ fn header(ui: &mut egui::Ui, b: &mut DatasetBrowser) {
         }
         let models = b.models().to_vec();
         if models.len() > 1 {
+            let label = ui.label("model");
             egui::ComboBox::from_id_salt("browser model")
-                .selected_text(format!("model: {}", models[b.model.min(models.len() - 1)]))
+                .selected_text(models[b.model.min(models.len() - 1)].clone())
                 .show_ui(ui, |ui| {
                     for (i, name) in models.iter().enumerate() {
                         ui.selectable_value(&mut b.model, i, name);
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
         } else if let Some(name) = models.first() {
             ui.label(format!("predictions: {name}"));
         } else {
@@ -180,6 +200,7 @@ fn column_titles(ui: &mut egui::Ui, b: &mut DatasetBrowser, columns: &[OrganColu
         (Some(CaseColumn::MeanDice), "mean Dice"),
         (Some(CaseColumn::WorstOrgan), "worst organ"),
         (Some(CaseColumn::WorstDice), "worst Dice"),
+        (None, "review"),
     ];
     let mut x = rect.left();
     for ((column, title), w) in titles.into_iter().zip(WIDTHS) {
@@ -231,13 +252,13 @@ fn column_titles(ui: &mut egui::Ui, b: &mut DatasetBrowser, columns: &[OrganColu
     }
 }
 
-/// One case: its numbers, then a cell per organ. Returns an open request.
+/// One case: its numbers and review status, then a cell per organ. Returns an
+/// open request.
 fn case_row(
     ui: &mut egui::Ui,
     b: &mut DatasetBrowser,
     columns: &[OrganColumn],
-    rank: usize,
-    case: usize,
+    (rank, case, status): (usize, usize, Verdict),
     width: f32,
 ) -> Option<BrowserAction> {
     let (rect, response) = ui.allocate_exact_size(Vec2::new(width, ROW_HEIGHT), Sense::click());
@@ -297,6 +318,7 @@ fn case_row(
         let colour = match (n, &error) {
             (2 | 3, Some(_)) => Color32::from_rgb(255, 110, 90),
             (4, None) => worst.map_or(text_colour, |(_, d)| dice_colour(d)),
+            (5, _) => verdict_colour(status),
             _ => text_colour,
         };
         let clip = painter.with_clip_rect(Rect::from_min_size(

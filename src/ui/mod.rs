@@ -8,6 +8,7 @@ pub mod loader;
 mod navigation;
 pub mod open_dialog;
 pub mod organ_table;
+pub mod review_panel;
 pub mod state;
 pub mod strip;
 

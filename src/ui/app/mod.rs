@@ -1,6 +1,7 @@
 //! The eframe application: three linked views, label panel, status bar; cases load
 //! on a worker thread and a failed load leaves the open case on screen.
 
+mod reviewing;
 mod switching;
 
 use std::path::PathBuf;
@@ -42,6 +43,8 @@ pub struct OpenRequest {
     pub prediction_dirs: Vec<PathBuf>,
     /// How the dataset's case table starts sorted.
     pub sort: Option<super::dataset_browser::CaseColumn>,
+    /// The reviewer's name (else the one entered in an earlier session).
+    pub reviewer: Option<String>,
 }
 
 /// How a label layer is drawn at start.
@@ -65,6 +68,16 @@ struct Settings {
     /// Added after the first release: older settings files lack it.
     #[serde(default)]
     convention: Convention,
+    /// The reviewer's name, entered once.
+    #[serde(default)]
+    reviewer: String,
+    /// Whether the review panel is shown.
+    #[serde(default = "shown_by_default")]
+    show_review: bool,
+}
+
+fn shown_by_default() -> bool {
+    true
 }
 
 const SETTINGS_KEY: &str = "segscope-settings";
@@ -99,6 +112,18 @@ pub struct SegscopeApp {
     render_state: Option<egui_wgpu::RenderState>,
     /// Its device and queue, for uploads on worker threads.
     gpu: Option<super::loader::GpuTarget>,
+    /// The open review file: the dataset's, or the single case's.
+    reviews: Option<crate::review::ReviewStore>,
+    /// The name the case on screen is reviewed under (none: the demo).
+    review_key: Option<String>,
+    /// Who is reviewing.
+    reviewer: String,
+    /// The review panel's drafts.
+    review_panel: super::review_panel::ReviewPanel,
+    /// Save results and review-file warnings (true: shown as a problem).
+    review_notices: Vec<(String, bool)>,
+    /// Whether the review panel is shown.
+    show_review: bool,
 }
 
 impl SegscopeApp {
@@ -130,7 +155,20 @@ impl SegscopeApp {
             last_switch: None,
             render_state: cc.wgpu_render_state.clone(),
             gpu: None,
+            reviews: None,
+            review_key: None,
+            reviewer: String::new(),
+            review_panel: Default::default(),
+            review_notices: Vec::new(),
+            show_review: true,
         };
+        if let Some(s) = &app.settings {
+            app.reviewer = s.reviewer.clone();
+            app.show_review = s.show_review;
+        }
+        if let Some(name) = &request.reviewer {
+            app.reviewer = name.clone();
+        }
         let gpu = switching::gpu_target(cc.wgpu_render_state.as_ref());
         app.open_with(request, gpu);
         app
@@ -220,6 +258,7 @@ impl eframe::App for SegscopeApp {
             }
         }
         self.keep_prefetching();
+        self.autosave(ui.ctx());
         if self.pending_focus.is_some() {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(50));
@@ -245,6 +284,16 @@ impl eframe::App for SegscopeApp {
             egui::Panel::top("navigation").show(ui, |ui| self.navigation_bar(ui));
         }
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        if self.state.is_some() && case_page && self.show_review {
+            egui::Panel::right("review")
+                .resizable(true)
+                .default_size(300.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("review panel")
+                        .show(ui, |ui| self.review_side_panel(ui));
+                });
+        }
         if self.state.is_some() && case_page {
             egui::Panel::left("organs")
                 .resizable(true)
@@ -263,16 +312,26 @@ impl eframe::App for SegscopeApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        if let Some(s) = &self.state {
-            let settings = Settings {
+        let mut settings = match (&self.state, &self.settings) {
+            (Some(s), _) => Settings {
                 reference_style: s.reference_style,
                 prediction_style: s.prediction_style,
                 mode: s.mode,
                 radiological: s.views[0].radiological,
                 convention: s.inspection.settings.convention,
-            };
-            eframe::set_value(storage, SETTINGS_KEY, &settings);
-        }
+                reviewer: String::new(),
+                show_review: true,
+            },
+            (None, Some(saved)) => saved.clone(),
+            (None, None) => return,
+        };
+        settings.reviewer = self.reviewer.clone();
+        settings.show_review = self.show_review;
+        eframe::set_value(storage, SETTINGS_KEY, &settings);
+    }
+
+    fn on_exit(&mut self) {
+        self.flush_reviews();
     }
 }
 
@@ -328,13 +387,16 @@ impl SegscopeApp {
             let Some(s) = &mut self.state else { return };
             if s.case.images.len() > 1 {
                 ui.separator();
+                let label = ui.label("image");
                 egui::ComboBox::from_id_salt("image")
                     .selected_text(s.case.images[s.active_image].0.clone())
                     .show_ui(ui, |ui| {
                         for (i, (name, _)) in s.case.images.iter().enumerate() {
                             ui.selectable_value(&mut s.active_image, i, name);
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(label.id);
             }
             ui.separator();
             ui.selectable_value(&mut s.mode, DisplayMode::Layers, "Layers");
@@ -358,6 +420,7 @@ impl SegscopeApp {
                 }
             }
             ui.checkbox(&mut s.smooth, "smooth");
+            ui.checkbox(&mut self.show_review, "review panel");
             ui.checkbox(&mut s.show_crosshair, "crosshair")
                 .on_hover_text("C: show or hide the crosshair lines");
             let mut radiological = s.views[0].radiological;
@@ -375,13 +438,16 @@ impl SegscopeApp {
         ui.horizontal_wrapped(|ui| {
             if s.case.predictions.len() > 1 {
                 let mut shown = s.shown_prediction;
+                let label = ui.label("shown:");
                 egui::ComboBox::from_id_salt("prediction")
                     .selected_text(prediction_title(s, shown))
                     .show_ui(ui, |ui| {
                         for n in 0..s.case.predictions.len() {
                             ui.selectable_value(&mut shown, n, prediction_title(s, n));
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(label.id);
                 s.show_prediction(shown);
                 ui.separator();
             }
@@ -465,7 +531,7 @@ impl SegscopeApp {
             ui.label("no dataset open");
             return;
         };
-        match super::browser_panel::show(ui, b) {
+        match super::browser_panel::show(ui, b, self.reviews.as_ref().map(|r| &r.reviews)) {
             Some(super::browser_panel::BrowserAction::Open { case, organ }) => {
                 let focus = organ.map_or(Focus::Worst, Focus::Organ);
                 self.open_dataset_case(case, Some(focus));
@@ -686,6 +752,9 @@ impl SegscopeApp {
         if self.page == Page::Dataset {
             return;
         }
+        if self.state.is_some() {
+            self.review_keys(ui);
+        }
         let Some(s) = &mut self.state else { return };
         ui.input(|i| {
             for (n, key) in [
@@ -697,7 +766,8 @@ impl SegscopeApp {
             .iter()
             .enumerate()
             {
-                if i.key_pressed(*key) {
+                // Ctrl/Alt with a digit is a review verdict, not a window preset.
+                if pressed_with(i, *key).is_some_and(|m| m.is_none()) {
                     s.preset(n);
                 }
             }

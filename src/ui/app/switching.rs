@@ -126,6 +126,10 @@ impl SegscopeApp {
                 self.browser = Some(browser);
                 self.page = Page::Dataset;
                 self.error = None;
+                self.open_reviews(
+                    &crate::review::dataset_review_path(root),
+                    &root.display().to_string(),
+                );
             }
             Err(e) => self.error = Some(e.to_string()),
         }
@@ -363,6 +367,7 @@ impl SegscopeApp {
         self.state = Some(state);
         self.error = None;
         self.palette_dirty = true;
+        self.review_case_opened(loading.dataset_case);
     }
 
     /// Styles, window mode and orientation as the user left them (or as the
