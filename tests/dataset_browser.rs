@@ -411,4 +411,18 @@ fn reviewing_by_keyboard_is_saved_at_once_and_restored_on_reopening() {
     if let Ok(shot) = harness.render() {
         keep_shot(&shot, "review_restored");
     }
+    // The panel's export writes CSV (every case of the dataset) and JSON.
+    harness.get_by_label("export CSV + JSON").click();
+    for _ in 0..4 {
+        harness.step();
+    }
+    let csv_path = dir.path().join("segscope-review-export.csv");
+    let mut reader = csv::Reader::from_path(&csv_path).expect("the CSV export");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+    let reviewed: Vec<&csv::StringRecord> = rows.iter().filter(|r| &r[0] == case).collect();
+    assert_eq!(reviewed.len(), 1, "one organ verdict");
+    assert_eq!(&reviewed[0][1], "needs_correction");
+    assert_eq!(&reviewed[0][8], "rejected");
+    assert_eq!(rows.iter().filter(|r| &r[1] == "unreviewed").count(), 2);
+    assert!(dir.path().join("segscope-review-export.json").is_file());
 }

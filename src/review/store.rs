@@ -223,6 +223,41 @@ impl ReviewStore {
         Some(self.save())
     }
 
+    /// Takes in what another segscope saved to the file since we last read or
+    /// wrote it (record by record, newer edits winning); true if anything came
+    /// in. Our unsaved edits stay, and are saved as usual.
+    pub fn refresh(&mut self) -> bool {
+        let Ok(bytes) = std::fs::read(&self.path) else {
+            return false;
+        };
+        let print = fingerprint(&bytes);
+        if Some(print) == self.on_disk {
+            return false;
+        }
+        match parse(&bytes) {
+            Parsed::Reviews(theirs) => {
+                let before = self.reviews.clone();
+                self.reviews.merge(&theirs);
+                self.on_disk = Some(print);
+                // Our own unsaved edits still differ from the file: they stay pending.
+                self.reviews != before
+            }
+            Parsed::Newer(version) => {
+                self.read_only = Some(
+                    ReviewError::Newer {
+                        path: self.path.clone(),
+                        version,
+                    }
+                    .to_string(),
+                );
+                false
+            }
+            // A half-written file cannot happen (writes are atomic); anything else
+            // is dealt with, backed up, at the next save.
+            Parsed::Corrupt(_) => false,
+        }
+    }
+
     /// Writes the reviews now: under a lock on `FILE.lock`, reads what is on
     /// disk, merges it in when another writer changed it, and replaces the file
     /// atomically (temporary file, fsync, rename).
@@ -339,8 +374,11 @@ mod tests {
         assert_eq!(two.save().expect("saves"), SaveOutcome::Merged);
         let on_disk = ReviewStore::open(&path, "d").expect("reopens");
         assert_eq!(on_disk.reviews.cases.len(), 2);
-        // The first writer sees the second's case at its next save.
-        assert_eq!(one.save().expect("saves"), SaveOutcome::Merged);
+        // The first writer sees the second's case without saving, and again
+        // only once.
+        assert!(one.refresh());
         assert_eq!(one.reviews.cases.len(), 2);
+        assert!(!one.refresh());
+        assert_eq!(one.save().expect("saves"), SaveOutcome::Saved);
     }
 }

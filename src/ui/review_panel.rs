@@ -26,6 +26,8 @@ pub enum ReviewAction {
     GoTo(Bookmark),
     /// The next case nobody has reviewed.
     NextUnreviewed,
+    /// Write the reviews as CSV and JSON beside the review file.
+    Export,
 }
 
 /// The panel's own state between frames.
@@ -120,6 +122,13 @@ pub fn show(
     }
     if view.file.is_err() {
         return actions;
+    }
+    if ui
+        .button("export CSV + JSON")
+        .on_hover_text("one row per case × reviewed organ; as `segscope review export`")
+        .clicked()
+    {
+        actions.push(ReviewAction::Export);
     }
     ui.separator();
     ui.add_enabled_ui(named, |ui| {

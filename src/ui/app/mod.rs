@@ -124,6 +124,8 @@ pub struct SegscopeApp {
     review_notices: Vec<(String, bool)>,
     /// Whether the review panel is shown.
     show_review: bool,
+    /// When the review file was last checked for other writers' changes.
+    reviews_checked: Option<std::time::Instant>,
 }
 
 impl SegscopeApp {
@@ -161,6 +163,7 @@ impl SegscopeApp {
             review_panel: Default::default(),
             review_notices: Vec::new(),
             show_review: true,
+            reviews_checked: None,
         };
         if let Some(s) = &app.settings {
             app.reviewer = s.reviewer.clone();

@@ -83,11 +83,28 @@ impl SegscopeApp {
         );
     }
 
-    /// Saves what is due; called every frame.
+    /// Saves what is due; called every frame. At most every two seconds it also
+    /// takes in what another segscope saved to the same file.
     pub(super) fn autosave(&mut self, ctx: &egui::Context) {
         let Some(store) = &mut self.reviews else {
             return;
         };
+        let now = std::time::Instant::now();
+        if self
+            .reviews_checked
+            .is_none_or(|t| now.duration_since(t) >= REFRESH_EVERY)
+        {
+            self.reviews_checked = Some(now);
+            if store.refresh() {
+                self.review_notices.retain(|(_, bad)| *bad);
+                self.review_notices.push((
+                    format!("{}: another segscope's reviews taken in", clock()),
+                    false,
+                ));
+            }
+        }
+        // No repaint is asked for this: an idle window need not wake up, and any
+        // save merges first anyway.
         if store.has_unsaved() {
             // Typing is saved once it pauses: come back then.
             ctx.request_repaint_after(crate::review::store::TYPING_DEBOUNCE);
@@ -123,6 +140,11 @@ impl SegscopeApp {
     pub fn apply_review(&mut self, action: ReviewAction) {
         if let ReviewAction::NextUnreviewed = action {
             self.next_unreviewed();
+            return;
+        }
+        if let ReviewAction::Export = action {
+            let notice = self.export_reviews();
+            self.review_notices.push(notice);
             return;
         }
         if let ReviewAction::GoTo(b) = &action {
@@ -195,9 +217,45 @@ impl SegscopeApp {
                 r.delete_bookmark(key, &id, &reviewer);
                 Edit::Discrete
             }
-            ReviewAction::GoTo(_) | ReviewAction::NextUnreviewed => return,
+            ReviewAction::GoTo(_) | ReviewAction::NextUnreviewed | ReviewAction::Export => return,
         };
         store.edited(edit);
+    }
+
+    /// Writes the reviews as CSV and JSON beside the review file
+    /// (`segscope-review-export.csv` / `.json`); returns what to tell the user.
+    fn export_reviews(&mut self) -> (String, bool) {
+        let Some(store) = &self.reviews else {
+            return ("no review file is open".into(), true);
+        };
+        let cases: Vec<String> = self.browser.as_ref().map_or_else(
+            || self.review_key.iter().cloned().collect(),
+            |b| b.dataset.cases.iter().map(|c| c.name.clone()).collect(),
+        );
+        let reviews = crate::review::export::complete(&store.reviews, &cases);
+        let base = store.path().with_extension("");
+        let name = base
+            .file_name()
+            .map_or_else(|| "reviews".into(), |n| n.to_string_lossy().into_owned());
+        let csv = base.with_file_name(format!("{name}-export.csv"));
+        let json = base.with_file_name(format!("{name}-export.json"));
+        let written = crate::atomic_file::write_atomically(
+            &csv,
+            crate::review::export::to_csv(&reviews).as_bytes(),
+        )
+        .and_then(|()| {
+            crate::atomic_file::write_atomically(
+                &json,
+                (crate::review::export::to_json(&reviews) + "\n").as_bytes(),
+            )
+        });
+        match written {
+            Ok(()) => (
+                format!("exported to {} and {}", csv.display(), json.display()),
+                false,
+            ),
+            Err(e) => (format!("export failed: {}: {e}", csv.display()), true),
+        }
     }
 
     /// Opens the next case of the table's order that has no status yet.
@@ -301,6 +359,9 @@ impl SegscopeApp {
         }
     }
 }
+
+/// How often the review file is checked for other writers' changes.
+const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The time of day (UTC) for "saved at".
 fn clock() -> String {
