@@ -311,6 +311,7 @@ fn case_row(
             },
             |(_, d)| dice_text(d),
         ),
+        status.title().to_string(),
     ];
     let text_colour = visuals.text_color();
     let mut x = rect.left();
