@@ -419,7 +419,7 @@ fn reviewing_by_keyboard_is_saved_at_once_and_restored_on_reopening() {
     let csv_path = dir.path().join("segscope-review-export.csv");
     let mut reader = csv::Reader::from_path(&csv_path).expect("the CSV export");
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
-    let reviewed: Vec<&csv::StringRecord> = rows.iter().filter(|r| &r[0] == case).collect();
+    let reviewed: Vec<&csv::StringRecord> = rows.iter().filter(|r| r[0] == case).collect();
     assert_eq!(reviewed.len(), 1, "one organ verdict");
     assert_eq!(&reviewed[0][1], "needs_correction");
     assert_eq!(&reviewed[0][8], "rejected");

@@ -61,3 +61,4 @@ for case in "ts_ct_small reference prediction" "ts_ct_full reference_float64 pre
 done
 shot ts_dataset_browser --dataset "$dataset" --sort mean-dice
 shot_keys ts_dataset_worst_case "Home Return" --dataset "$dataset" --sort mean-dice
+shot_keys ts_dataset_review "Home Return ctrl+2 alt+3 e k" --dataset "$dataset" --sort mean-dice --reviewer "Dr Example"
