@@ -6,6 +6,7 @@
 mod common;
 
 use std::path::Path;
+use std::time::Duration;
 
 use common::app::{gpu_available, keep_shot, open_app, step_until};
 use egui_kittest::Harness;
@@ -356,6 +357,25 @@ fn reviewing_by_keyboard_is_saved_at_once_and_restored_on_reopening() {
         serde_json::json!(crosshair_voxel),
         "the bookmark is at the crosshair"
     );
+    // A note typed in the panel is saved once typing pauses.
+    let field = egui::accesskit::Role::MultilineTextInput;
+    harness.get_by_role_and_label(field, "case note").focus();
+    harness.step();
+    harness
+        .get_by_role_and_label(field, "case note")
+        .type_text("tail of pancreas missed");
+    harness.step();
+    std::thread::sleep(segscope::review::store::TYPING_DEBOUNCE + Duration::from_millis(50));
+    harness.step();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("saved")).expect("JSON");
+    assert_eq!(
+        json["cases"][&case]["case"]["note"],
+        "tail of pancreas missed"
+    );
+    // Escape leaves the note: letters are shortcuts again.
+    harness.key_press(egui::Key::Escape);
+    harness.step();
     // The window presets did not fire with Ctrl/Alt held.
     assert!(
         harness

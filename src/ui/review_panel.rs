@@ -162,6 +162,20 @@ fn verdict_buttons(
     });
 }
 
+/// A labelled two-line note editor; the new text when the user changed it.
+fn note_field(ui: &mut egui::Ui, title: &str, current: &str) -> Option<String> {
+    let mut note = current.to_string();
+    let label = ui.label(title);
+    ui.add(
+        egui::TextEdit::multiline(&mut note)
+            .desired_rows(2)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(label.id)
+    .changed()
+    .then_some(note)
+}
+
 fn case_section(ui: &mut egui::Ui, view: &ReviewView<'_>, actions: &mut Vec<ReviewAction>) {
     let record = view.case.map(|c| &c.case);
     ui.strong("case (Ctrl+0..3)");
@@ -171,17 +185,7 @@ fn case_section(ui: &mut egui::Ui, view: &ReviewView<'_>, actions: &mut Vec<Revi
         "Ctrl",
         |v| actions.push(ReviewAction::Status(v)),
     );
-    let mut note = record.map_or(String::new(), |c| c.note.clone());
-    let label = ui.label("case note");
-    if ui
-        .add(
-            egui::TextEdit::multiline(&mut note)
-                .desired_rows(2)
-                .desired_width(f32::INFINITY),
-        )
-        .labelled_by(label.id)
-        .changed()
-    {
+    if let Some(note) = note_field(ui, "case note", record.map_or("", |c| c.note.as_str())) {
         actions.push(ReviewAction::CaseNote(note));
     }
     if let Some(c) = record.filter(|c| !c.stamp.at.is_empty()) {
@@ -202,17 +206,7 @@ fn organ_section(ui: &mut egui::Ui, view: &ReviewView<'_>, actions: &mut Vec<Rev
         "Alt",
         |v| actions.push(ReviewAction::OrganVerdict(v)),
     );
-    let mut note = record.map_or(String::new(), |o| o.note.clone());
-    let label = ui.label("organ note");
-    if ui
-        .add(
-            egui::TextEdit::multiline(&mut note)
-                .desired_rows(2)
-                .desired_width(f32::INFINITY),
-        )
-        .labelled_by(label.id)
-        .changed()
-    {
+    if let Some(note) = note_field(ui, "organ note", record.map_or("", |o| o.note.as_str())) {
         actions.push(ReviewAction::OrganNote(note));
     }
     let others: Vec<String> = view
