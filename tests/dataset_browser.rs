@@ -446,3 +446,49 @@ fn reviewing_by_keyboard_is_saved_at_once_and_restored_on_reopening() {
     assert_eq!(rows.iter().filter(|r| &r[1] == "unreviewed").count(), 2);
     assert!(dir.path().join("segscope-review-export.json").is_file());
 }
+
+#[test]
+fn a_case_opened_on_its_own_keeps_its_review_beside_its_reference() {
+    if !gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = common::shared_data();
+    let link = |from: &str, to: &str| {
+        let from = data
+            .join(from)
+            .canonicalize()
+            .expect("the real file exists");
+        let to = dir.path().join(to);
+        std::os::unix::fs::symlink(from, &to).expect("links");
+        to
+    };
+    let request = OpenRequest {
+        images: vec![link("ts_ct_small/image.nii.gz", "ct.nii.gz")],
+        reference: Some(link("ts_ct_small/reference.nii.gz", "abd_001.nii.gz")),
+        predictions: vec![link("ts_ct_small/prediction.nii.gz", "abd_001_pred.nii.gz")],
+        reviewer: Some("Dr Test".into()),
+        ..Default::default()
+    };
+    let mut harness = open_app(request.clone());
+    assert_eq!(harness.state().review_key(), Some("abd_001"));
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num1);
+    harness.step();
+    let path = dir.path().join("abd_001.segscope-review.json");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("saved beside the reference"))
+            .expect("JSON");
+    assert_eq!(json["cases"]["abd_001"]["case"]["status"], "accepted");
+    drop(harness);
+    let harness = open_app(request);
+    let status = harness
+        .state()
+        .reviews()
+        .and_then(|r| r.reviews.cases.get("abd_001"))
+        .map(|c| c.case.status);
+    assert_eq!(
+        status,
+        Some(segscope::review::Verdict::Accepted),
+        "restored"
+    );
+}
