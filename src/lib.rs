@@ -13,6 +13,8 @@ pub mod cli;
 pub mod dataset;
 /// The built-in demo phantom (generated, never patient data).
 pub mod demo;
+/// Publication figures: offscreen panels with legend, scale bar, letters, caption.
+pub mod figure;
 /// Failure inspection: progressive case metrics, per-slice Dice, worst slices, error navigation.
 pub mod inspect;
 /// Label tables: presets, default palette, ITK-SNAP / Slicer / nnU-Net / NIfTI-extension readers.

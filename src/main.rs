@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use segscope::cli::{Cli, Command, OpenArgs, info, metrics, review};
+use segscope::cli::{Cli, Command, OpenArgs, figure, info, metrics, review};
 use segscope::labels::LabelTable;
 
 /// The viewer on the files (and label names) of the command line.
@@ -45,6 +45,7 @@ fn main() -> ExitCode {
         Some(Command::Info(args)) => info::run(args),
         Some(Command::Metrics(args)) => metrics::run(args),
         Some(Command::Review(args)) => review::run(args),
+        Some(Command::Figure(args)) => figure::run(args),
         None => open_viewer(&cli.open),
     };
     match result {

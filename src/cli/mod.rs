@@ -1,6 +1,7 @@
 //! Command-line interface: `segscope info` (and, with no subcommand, the demo).
 
 pub mod demo;
+pub mod figure;
 pub mod info;
 pub mod metrics;
 mod report;
@@ -78,6 +79,9 @@ pub enum Command {
     /// Per-organ Dice, IoU, HD, HD95, ASSD, NSD for one pair or a whole dataset,
     /// as a table, CSV (one row per case × organ) and nnU-Net-style JSON summary.
     Metrics(metrics::MetricsArgs),
+    /// A publication figure of one slice, rendered offscreen: reference, prediction and
+    /// difference panels side by side with legend, scale bar and letters, at any scale.
+    Figure(Box<figure::FigureArgs>),
     /// Reviews of a dataset: `segscope review export DATASET` writes them as CSV
     /// (one row per case × reviewed organ) and JSON.
     Review(review::ReviewArgs),

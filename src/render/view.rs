@@ -218,9 +218,66 @@ pub fn view_mapping(geometry: &Geometry, view: &SliceView, width: f64, height: f
     }
 }
 
+/// The mapping that shows exactly `region` of a slice: for the view's two screen
+/// axes (horizontal, vertical), the range in continuous display (RAS voxel)
+/// coordinates, e.g. `[0, n]` for the whole slice. Figures crop with it.
+pub fn region_mapping(
+    geometry: &Geometry,
+    plane: Plane,
+    radiological: bool,
+    slice: usize,
+    region: [[f64; 2]; 2],
+) -> ViewMapping {
+    let d = geometry.display_axes();
+    let (su, sv) = screen_axes(plane, radiological);
+    let normal = plane.normal_axis();
+    let mut corner = [0.0; 3];
+    let mut step_u = [0.0; 3];
+    let mut step_v = [0.0; 3];
+    for (axis, [lo, hi], step) in [(su, region[0], &mut step_u), (sv, region[1], &mut step_v)] {
+        let w = axis.world_axis;
+        if axis.toward_positive {
+            corner[w] = lo;
+            step[w] = hi - lo;
+        } else {
+            corner[w] = hi;
+            step[w] = lo - hi;
+        }
+    }
+    corner[normal] = slice.min(d.shape[normal].saturating_sub(1)) as f64 + 0.5;
+    let origin = display_to_voxel(&d, corner);
+    let end_u = display_to_voxel(&d, [0, 1, 2].map(|a| corner[a] + step_u[a]));
+    let end_v = display_to_voxel(&d, [0, 1, 2].map(|a| corner[a] + step_v[a]));
+    ViewMapping {
+        origin,
+        axis_u: [0, 1, 2].map(|a| end_u[a] - origin[a]),
+        axis_v: [0, 1, 2].map(|a| end_v[a] - origin[a]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_whole_slice_region_is_the_fitted_view_of_its_own_aspect() {
+        let g = lps();
+        let view = SliceView::centred(Plane::Axial, &g);
+        // 100 × 80 mm at 1 mm: a 100 × 80 view fits it exactly.
+        let fitted = view_mapping(&g, &view, 100.0, 80.0);
+        let region = region_mapping(
+            &g,
+            Plane::Axial,
+            true,
+            view.slice,
+            [[0.0, 100.0], [0.0, 80.0]],
+        );
+        for a in 0..3 {
+            assert!((fitted.origin[a] - region.origin[a]).abs() < 1e-9);
+            assert!((fitted.axis_u[a] - region.axis_u[a]).abs() < 1e-9);
+            assert!((fitted.axis_v[a] - region.axis_v[a]).abs() < 1e-9);
+        }
+    }
 
     fn lps() -> Geometry {
         Geometry::new(
