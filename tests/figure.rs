@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use common::app::gpu_available;
 use common::{p, segscope, text};
+use egui_kittest::kittest::Queryable;
 use segscope::case::{Case, CaseFiles, NamedFile};
 use segscope::figure::{Crop, Figure, FigureSpec, Panel, SliceChoice, render_figure};
 use segscope::labels::LabelTable;
@@ -293,5 +294,46 @@ fn segscope_figure_writes_the_file_asked_for() {
         text(&out.stderr).contains("no_such_organ"),
         "{}",
         text(&out.stderr)
+    );
+}
+
+#[test]
+fn the_export_figure_window_writes_the_current_slice() {
+    if !gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let out = dir.path().join("from_the_window.png");
+    let mut harness = common::app::open_app(segscope::ui::app::OpenRequest {
+        images: vec![small("image.nii.gz")],
+        reference: Some(small("reference.nii.gz")),
+        predictions: vec![small("prediction.nii.gz")],
+        ..Default::default()
+    });
+    harness.get_by_label("Export figure…").click();
+    for _ in 0..4 {
+        harness.step();
+    }
+    let field = egui::accesskit::Role::TextInput;
+    harness.get_by_role_and_label(field, "file").focus();
+    harness.step();
+    // Replace the default name: select all, then type.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness
+        .get_by_role_and_label(field, "file")
+        .type_text(&p(&out));
+    harness.step();
+    harness.get_by_label("Export").click();
+    for _ in 0..4 {
+        harness.step();
+    }
+    common::app::step_until(&mut harness, "the figure is written", |_| out.is_file());
+    let image = image::open(&out).expect("a PNG").to_rgba8();
+    // Three panels at 4 pixels per voxel of the 122-voxel-wide slice, plus the legend.
+    assert!(image.width() > 3 * 4 * 122, "{}", image.width());
+    assert!(
+        harness.query_by_label_contains("wrote").is_some()
+            || harness.query_by_label_contains("rendering").is_some()
     );
 }

@@ -189,7 +189,7 @@ pub fn run(args: &FigureArgs) -> Result<()> {
     };
     let gpu = GpuContext::headless()?;
     let figure = render_figure(&gpu, &case, &labels, &spec)?;
-    save(&figure.image, &args.output)?;
+    crate::figure::save_image(&figure.image, &args.output)?;
     eprintln!(
         "{}: {}×{} px, {} slice {}, {} organs in the legend",
         args.output.display(),
@@ -200,20 +200,4 @@ pub fn run(args: &FigureArgs) -> Result<()> {
         figure.legend.len()
     );
     Ok(())
-}
-
-/// Writes PNG or TIFF (with alpha) or JPEG (without), by the file's extension.
-pub fn save(image: &image::RgbaImage, path: &std::path::Path) -> Result<()> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    let result = match ext.as_str() {
-        "png" | "tif" | "tiff" => image.save(path),
-        "jpg" | "jpeg" => image::DynamicImage::ImageRgba8(image.clone())
-            .to_rgb8()
-            .save(path),
-        _ => bail!("{}: write .png, .tif or .jpg", path.display()),
-    };
-    result.with_context(|| format!("{}: cannot write the figure", path.display()))
 }

@@ -64,6 +64,9 @@ pub enum SliceChoice {
 pub enum Crop {
     /// The whole slice.
     Whole,
+    /// This part of the slice: per screen axis (horizontal, vertical), a range in
+    /// display (RAS voxel) coordinates — what a zoomed view shows.
+    Region([[f64; 2]; 2]),
     /// An organ's bounding box (reference or prediction) plus a margin in mm.
     Organ {
         /// The organ id.
@@ -216,8 +219,10 @@ fn crop_region(
     let d = grid.display_axes();
     let (su, sv) = screen_axes(spec.plane, spec.radiological);
     let whole = [su, sv].map(|a| [0.0, d.shape[a.world_axis] as f64]);
-    let Crop::Organ { id, margin_mm } = spec.crop else {
-        return Ok(whole);
+    let (id, margin_mm) = match spec.crop {
+        Crop::Whole => return Ok(whole),
+        Crop::Region(region) => return Ok(region),
+        Crop::Organ { id, margin_mm } => (id, margin_mm),
     };
     let mut lo = [f64::INFINITY; 3];
     let mut hi = [f64::NEG_INFINITY; 3];
@@ -442,6 +447,35 @@ pub fn render_figure(
         panels: placed,
         mapping,
     })
+}
+
+/// Writes PNG or TIFF (with alpha) or JPEG (without), by the file's extension;
+/// encoded in memory first and written atomically, so a reader (a LaTeX build
+/// watching the folder) never sees half a figure.
+pub fn save_image(image: &RgbaImage, path: &std::path::Path) -> Result<(), FigureError> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let failed = |e: String| {
+        FigureError::Request(format!("{}: cannot write the figure: {e}", path.display()))
+    };
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    let encoded = match ext.as_str() {
+        "png" => image.write_to(&mut bytes, image::ImageFormat::Png),
+        "tif" | "tiff" => image.write_to(&mut bytes, image::ImageFormat::Tiff),
+        "jpg" | "jpeg" => image::DynamicImage::ImageRgba8(image.clone())
+            .to_rgb8()
+            .write_to(&mut bytes, image::ImageFormat::Jpeg),
+        _ => {
+            return Err(FigureError::Request(format!(
+                "{}: write .png, .tif or .jpg",
+                path.display()
+            )));
+        }
+    };
+    encoded.map_err(|e| failed(e.to_string()))?;
+    crate::atomic_file::write_atomically(path, bytes.get_ref()).map_err(|e| failed(e.to_string()))
 }
 
 fn short_name(name: &str) -> String {

@@ -10,4 +10,4 @@ pub mod view;
 pub use gpu::{GpuContext, RenderError};
 pub use offscreen::render_view;
 pub use slice_renderer::{CaseTextures, DisplayMode, LayerStyle, SlicePipeline, ViewParams};
-pub use view::{Plane, SliceView, ViewMapping, region_mapping, view_mapping};
+pub use view::{Plane, SliceView, ViewMapping, region_mapping, view_mapping, view_region};

@@ -178,44 +178,34 @@ fn display_to_voxel(d: &DisplayAxes, ras: [f64; 3]) -> [f64; 3] {
     out
 }
 
+/// The part of the slice a `width × height` pixel view of `view` shows: per
+/// screen axis (horizontal, vertical), the range in continuous display (RAS
+/// voxel) coordinates. The slice's physical extent is fitted (aspect kept), then
+/// zoomed and panned.
+pub fn view_region(
+    geometry: &Geometry,
+    view: &SliceView,
+    width: f64,
+    height: f64,
+) -> [[f64; 2]; 2] {
+    let d = geometry.display_axes();
+    let (su, sv) = screen_axes(view.plane, view.radiological);
+    let mm_per_px = mm_per_pixel(&d, view, width, height);
+    let view_mm = [width * mm_per_px, height * mm_per_px];
+    [(su, view_mm[0], view.pan[0]), (sv, view_mm[1], view.pan[1])].map(|(axis, span_mm, pan)| {
+        let w = axis.world_axis;
+        let span_vox = span_mm / d.spacing[w];
+        let sign = if axis.toward_positive { 1.0 } else { -1.0 };
+        let centre = d.shape[w] as f64 / 2.0 - f64::from(pan) * span_vox * sign;
+        [centre - span_vox / 2.0, centre + span_vox / 2.0]
+    })
+}
+
 /// Maps a `width × height` pixel view of `view` onto the volume: the slice's
 /// physical extent is fitted (aspect kept), then zoomed and panned.
 pub fn view_mapping(geometry: &Geometry, view: &SliceView, width: f64, height: f64) -> ViewMapping {
-    let d = geometry.display_axes();
-    let (su, sv) = screen_axes(view.plane, view.radiological);
-    let normal = view.plane.normal_axis();
-    let mm_per_px = mm_per_pixel(&d, view, width, height);
-    let view_mm = [width * mm_per_px, height * mm_per_px];
-    // Display coordinate (in voxels along each RAS axis) of the view's top-left corner.
-    let mut corner = [0.0; 3];
-    let mut step_u = [0.0; 3];
-    let mut step_v = [0.0; 3];
-    for (axis, span_mm, pan, step) in [
-        (su, view_mm[0], view.pan[0], &mut step_u),
-        (sv, view_mm[1], view.pan[1], &mut step_v),
-    ] {
-        let w = axis.world_axis;
-        let n = d.shape[w] as f64;
-        let span_vox = span_mm / d.spacing[w];
-        let centre =
-            n / 2.0 - f64::from(pan) * span_vox * if axis.toward_positive { 1.0 } else { -1.0 };
-        if axis.toward_positive {
-            corner[w] = centre - span_vox / 2.0;
-            step[w] = span_vox;
-        } else {
-            corner[w] = centre + span_vox / 2.0;
-            step[w] = -span_vox;
-        }
-    }
-    corner[normal] = view.slice.min(d.shape[normal].saturating_sub(1)) as f64 + 0.5;
-    let origin = display_to_voxel(&d, corner);
-    let end_u = display_to_voxel(&d, [0, 1, 2].map(|a| corner[a] + step_u[a]));
-    let end_v = display_to_voxel(&d, [0, 1, 2].map(|a| corner[a] + step_v[a]));
-    ViewMapping {
-        origin,
-        axis_u: [0, 1, 2].map(|a| end_u[a] - origin[a]),
-        axis_v: [0, 1, 2].map(|a| end_v[a] - origin[a]),
-    }
+    let region = view_region(geometry, view, width, height);
+    region_mapping(geometry, view.plane, view.radiological, view.slice, region)
 }
 
 /// The mapping that shows exactly `region` of a slice: for the view's two screen

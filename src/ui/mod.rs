@@ -3,6 +3,7 @@
 pub mod app;
 pub mod browser_panel;
 pub mod dataset_browser;
+pub mod figure_dialog;
 pub mod gpu_view;
 pub mod loader;
 mod navigation;

@@ -126,6 +126,12 @@ pub struct SegscopeApp {
     show_review: bool,
     /// When the review file was last checked for other writers' changes.
     reviews_checked: Option<std::time::Instant>,
+    /// The Export figure window.
+    figure_dialog: super::figure_dialog::FigureDialog,
+    /// What the last export did (or why it was refused).
+    figure_note: Option<String>,
+    /// Figures being made on a worker thread.
+    figure_work: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
 }
 
 impl SegscopeApp {
@@ -164,6 +170,9 @@ impl SegscopeApp {
             review_notices: Vec::new(),
             show_review: true,
             reviews_checked: None,
+            figure_dialog: Default::default(),
+            figure_note: None,
+            figure_work: None,
         };
         if let Some(s) = &app.settings {
             app.reviewer = s.reviewer.clone();
@@ -278,6 +287,7 @@ impl eframe::App for SegscopeApp {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(50));
         }
+        self.figure_window(ui);
         if let Some(request) = self.open_dialog.show(ui.ctx()) {
             self.open(request);
         }
@@ -424,6 +434,15 @@ impl SegscopeApp {
             }
             ui.checkbox(&mut s.smooth, "smooth");
             ui.checkbox(&mut self.show_review, "review panel");
+            if ui
+                .button("Export figure…")
+                .on_hover_text(
+                    "panels of the current slices at any resolution, with legend and scale bar",
+                )
+                .clicked()
+            {
+                self.figure_dialog.shown = true;
+            }
             ui.checkbox(&mut s.show_crosshair, "crosshair")
                 .on_hover_text("C: show or hide the crosshair lines");
             let mut radiological = s.views[0].radiological;
@@ -488,6 +507,71 @@ impl SegscopeApp {
                 ui.label(note.as_str());
             }
         });
+    }
+
+    /// The Export figure window, and the figures it asked for, made off the UI thread.
+    fn figure_window(&mut self, ui: &egui::Ui) {
+        if let Some(rx) = &self.figure_work {
+            match rx.try_recv() {
+                Ok(result) => {
+                    self.figure_note =
+                        Some(result.unwrap_or_else(|e| format!("export failed: {e}")));
+                    self.figure_work = None;
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    ui.ctx()
+                        .request_repaint_after(std::time::Duration::from_millis(100));
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => self.figure_work = None,
+            }
+        }
+        let (Some(s), Some(rs)) = (&self.state, &self.render_state) else {
+            return;
+        };
+        let ppp = ui.ctx().pixels_per_point();
+        let sizes: Vec<(usize, f64, f64)> = self
+            .drawn_views
+            .iter()
+            .map(|(v, r, _)| (*v, f64::from(r.width() * ppp), f64::from(r.height() * ppp)))
+            .collect();
+        let Some(jobs) = self
+            .figure_dialog
+            .show(ui.ctx(), s, &sizes, &mut self.figure_note)
+        else {
+            return;
+        };
+        let gpu = crate::render::GpuContext {
+            device: rs.device.clone(),
+            queue: rs.queue.clone(),
+            adapter_info: rs.adapter.get_info(),
+        };
+        let (case, labels) = (s.case.clone(), s.labels.clone());
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.figure_note = Some("rendering…".into());
+        std::thread::spawn(move || {
+            let mut written = Vec::new();
+            for (spec, path) in jobs {
+                let made =
+                    crate::figure::render_figure(&gpu, &case, &labels, &spec).and_then(|f| {
+                        crate::figure::save_image(&f.image, &path)?;
+                        Ok(format!(
+                            "{} ({}×{} px)",
+                            path.display(),
+                            f.image.width(),
+                            f.image.height()
+                        ))
+                    });
+                match made {
+                    Ok(w) => written.push(w),
+                    Err(e) => {
+                        let _ = tx.send(Err(e.to_string()));
+                        return;
+                    }
+                }
+            }
+            let _ = tx.send(Ok(format!("wrote {}", written.join(", "))));
+        });
+        self.figure_work = Some(rx);
     }
 
     /// Dataset / case page switch and previous / next case, while browsing.
