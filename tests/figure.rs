@@ -337,3 +337,53 @@ fn the_export_figure_window_writes_the_current_slice() {
             || harness.query_by_label_contains("rendering").is_some()
     );
 }
+
+#[test]
+fn a_dataset_gets_one_figure_per_case() {
+    if !gpu_available() {
+        return;
+    }
+    let data = common::shared_data();
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let root = dir.path().join("dataset");
+    for sub in ["imagesTs", "labelsTs", "predictions"] {
+        std::fs::create_dir_all(root.join(sub)).expect("mkdir");
+    }
+    for (case, prediction) in [
+        ("ts_ct_small", "prediction"),
+        ("ts_mr_small", "prediction_old_numbering"),
+    ] {
+        let link = |from: String, to: String| {
+            std::os::unix::fs::symlink(data.join(from), root.join(to)).expect("links");
+        };
+        link(
+            format!("{case}/image.nii.gz"),
+            format!("imagesTs/{case}_0000.nii.gz"),
+        );
+        link(
+            format!("{case}/reference.nii.gz"),
+            format!("labelsTs/{case}.nii.gz"),
+        );
+        link(
+            format!("{case}/{prediction}.nii.gz"),
+            format!("predictions/{case}.nii.gz"),
+        );
+    }
+    let out = dir.path().join("figures");
+    let result = segscope(&[
+        "figure",
+        "--dataset",
+        &p(&root),
+        "--out-dir",
+        &p(&out),
+        "--slice",
+        "worst:liver",
+        "--crop",
+        "liver",
+    ]);
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    for case in ["ts_ct_small", "ts_mr_small"] {
+        let image = image::open(out.join(format!("{case}.png"))).expect("a figure per case");
+        assert!(image.width() > 100, "{case}");
+    }
+}

@@ -17,9 +17,22 @@ use crate::render::{GpuContext, Plane};
 /// Arguments of `segscope figure`.
 #[derive(Debug, Args)]
 pub struct FigureArgs {
-    /// The case's image.
-    #[arg(value_name = "IMAGE")]
-    pub image: PathBuf,
+    /// The case's image (or give --dataset).
+    #[arg(value_name = "IMAGE", required_unless_present = "dataset")]
+    pub image: Option<PathBuf>,
+    /// Batch: one figure per case of this dataset folder (nnU-Net layout, its
+    /// predictions*/ folders or --prediction-dir), written to --out-dir as CASE.png.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["image", "reference", "prediction", "output"])]
+    pub dataset: Option<PathBuf>,
+    /// The dataset's prediction folder (default: its first predictions*/ folder).
+    #[arg(long = "prediction-dir", value_name = "DIR", requires = "dataset")]
+    pub prediction_dir: Option<PathBuf>,
+    /// Where batch figures go.
+    #[arg(long, value_name = "DIR", requires = "dataset")]
+    pub out_dir: Option<PathBuf>,
+    /// Batch figures' file type: png, tif or jpg.
+    #[arg(long, default_value = "png", requires = "dataset")]
+    pub format: String,
     /// Reference label map.
     #[arg(long, value_name = "LABELS")]
     pub reference: Option<PathBuf>,
@@ -78,8 +91,8 @@ pub struct FigureArgs {
     #[arg(long)]
     pub neurological: bool,
     /// Output file: .png, .tif/.tiff or .jpg/.jpeg.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
+    #[arg(short, long, value_name = "FILE", required_unless_present = "dataset")]
+    pub output: Option<PathBuf>,
     /// Organ names and colours.
     #[command(flatten)]
     pub labels: LabelArgs,
@@ -122,16 +135,23 @@ fn slice_choice(labels: &LabelTable, text: &str) -> Result<SliceChoice> {
     }
 }
 
-/// Runs `segscope figure`.
+/// Runs `segscope figure`: one case, or every case of a dataset.
 pub fn run(args: &FigureArgs) -> Result<()> {
     if !(1.0..=8.0).contains(&args.scale) {
         bail!("--scale {}: expected 1 to 8", args.scale);
     }
+    let gpu = GpuContext::headless()?;
+    if let Some(root) = &args.dataset {
+        return run_dataset(args, &gpu, root);
+    }
+    let (Some(image), Some(output)) = (&args.image, &args.output) else {
+        bail!("give IMAGE and -o FILE, or --dataset DIR --out-dir DIR");
+    };
     let files = CaseFiles {
-        name: args.image.display().to_string(),
+        name: image.display().to_string(),
         images: vec![NamedFile {
             name: "image".into(),
-            path: args.image.clone(),
+            path: image.clone(),
         }],
         reference: args.reference.clone(),
         predictions: args
@@ -143,8 +163,59 @@ pub fn run(args: &FigureArgs) -> Result<()> {
             })
             .collect(),
     };
-    let mut case = Case::load(&files)?;
-    let labels = args.labels.apply(case.align_predictions_by_name())?;
+    figure_of(args, &gpu, &files, None, output)
+}
+
+/// One figure per case of a dataset; a case that fails is reported and the rest go on.
+fn run_dataset(args: &FigureArgs, gpu: &GpuContext, root: &std::path::Path) -> Result<()> {
+    let out_dir = args
+        .out_dir
+        .clone()
+        .context("--dataset needs --out-dir DIR for the figures")?;
+    let dirs: Vec<PathBuf> = args.prediction_dir.iter().cloned().collect();
+    let mut dataset = crate::dataset::Dataset::open(root, &dirs)?;
+    anyhow::ensure!(
+        !dataset.cases.is_empty(),
+        "{}: no case has both its images and a reference",
+        root.display()
+    );
+    let names = dataset.labels.take();
+    let mut failed = 0;
+    for files in &dataset.cases {
+        let mut files = files.clone();
+        // One model per figure: the first prediction folder.
+        files.predictions.truncate(1);
+        let output = out_dir.join(format!("{}.{}", files.name, args.format));
+        if let Err(e) = figure_of(args, gpu, &files, names.as_ref(), &output) {
+            eprintln!("segscope: {}: {e:#}", files.name);
+            failed += 1;
+        }
+    }
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} of {} figures failed",
+        dataset.cases.len()
+    );
+    Ok(())
+}
+
+/// Loads one case, builds its figure from the arguments, and writes it.
+fn figure_of(
+    args: &FigureArgs,
+    gpu: &GpuContext,
+    files: &CaseFiles,
+    dataset_names: Option<&LabelTable>,
+    output: &std::path::Path,
+) -> Result<()> {
+    let mut case = Case::load(files)?;
+    let mut names = case.align_predictions_by_name();
+    if let Some(table) = dataset_names {
+        names.overlay(table);
+    }
+    let labels = args.labels.apply(names)?;
+    if case.images.is_empty() {
+        bail!("a figure needs the case's image");
+    }
     let window = match &args.window {
         Some(w) if w.len() == 2 => [w[0], w[1].max(1e-6)],
         _ => {
@@ -187,12 +258,11 @@ pub fn run(args: &FigureArgs) -> Result<()> {
         transparent: args.transparent,
         radiological: !args.neurological,
     };
-    let gpu = GpuContext::headless()?;
-    let figure = render_figure(&gpu, &case, &labels, &spec)?;
-    crate::figure::save_image(&figure.image, &args.output)?;
+    let figure = render_figure(gpu, &case, &labels, &spec)?;
+    crate::figure::save_image(&figure.image, output)?;
     eprintln!(
         "{}: {}×{} px, {} slice {}, {} organs in the legend",
-        args.output.display(),
+        output.display(),
         figure.image.width(),
         figure.image.height(),
         args.view.name(),
