@@ -49,17 +49,7 @@ fn label_under(
     let (px, py, w, h) = at;
     let u = (f64::from(x - px) + 0.5) / f64::from(w);
     let v = (f64::from(y - py) + 0.5) / f64::from(h);
-    let voxel = figure.mapping.voxel_at(u, v);
-    if voxel
-        .iter()
-        .zip(map.geometry.shape)
-        .any(|(&c, n)| c < 0.0 || c >= n as f64)
-    {
-        return 0;
-    }
-    map.voxels
-        .get(voxel.map(|c| c.floor() as usize))
-        .unwrap_or(0)
+    common::label_at(map, &figure.mapping, u, v)
 }
 
 #[test]

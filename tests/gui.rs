@@ -64,17 +64,7 @@ fn axial_view(harness: &Harness<'_, SegscopeApp>) -> (egui::Rect, ViewMapping) {
 fn label_under(map: &LabelMap, rect: egui::Rect, mapping: &ViewMapping, x: u32, y: u32) -> u16 {
     let u = (f64::from(x) + 0.5 - f64::from(rect.left())) / f64::from(rect.width());
     let v = (f64::from(y) + 0.5 - f64::from(rect.top())) / f64::from(rect.height());
-    let voxel = mapping.voxel_at(u, v);
-    if voxel
-        .iter()
-        .zip(map.geometry.shape)
-        .any(|(&c, n)| c < 0.0 || c >= n as f64)
-    {
-        return 0;
-    }
-    map.voxels
-        .get(voxel.map(|c| c.floor() as usize))
-        .unwrap_or(0)
+    common::label_at(map, mapping, u, v)
 }
 
 /// Window pixels inside a view rect, clear of its edges, where egui writes the

@@ -153,3 +153,24 @@ pub fn text(bytes: &[u8]) -> String {
 pub fn p(path: &Path) -> String {
     path.display().to_string()
 }
+
+/// The label of `map` at view fraction (u, v) of `mapping`, sampled as the shader
+/// does (nearest voxel; 0 outside the volume).
+pub fn label_at(
+    map: &segscope::volume::LabelMap,
+    mapping: &segscope::render::ViewMapping,
+    u: f64,
+    v: f64,
+) -> u16 {
+    let voxel = mapping.voxel_at(u, v);
+    if voxel
+        .iter()
+        .zip(map.geometry.shape)
+        .any(|(&c, n)| c < 0.0 || c >= n as f64)
+    {
+        return 0;
+    }
+    map.voxels
+        .get(voxel.map(|c| c.floor() as usize))
+        .unwrap_or(0)
+}
