@@ -377,3 +377,37 @@ fn a_dataset_gets_one_figure_per_case() {
         assert!(image.width() > 100, "{case}");
     }
 }
+
+#[test]
+fn a_panel_drawn_in_tiles_equals_one_drawn_whole() {
+    if !gpu_available() {
+        return;
+    }
+    let gpu = GpuContext::headless().expect("a GPU");
+    let (case, labels) = case();
+    let spec = FigureSpec {
+        scale: 3.0,
+        outline_px: 2.0,
+        ..FigureSpec::default()
+    };
+    let whole = render_figure(&gpu, &case, &labels, &spec).expect("renders");
+    // 97-pixel tiles: edges fall inside organs and across outlines.
+    let tiled = render_figure(
+        &gpu,
+        &case,
+        &labels,
+        &FigureSpec {
+            max_tile: Some(97),
+            ..spec
+        },
+    )
+    .expect("renders in tiles");
+    assert_eq!(whole.image.dimensions(), tiled.image.dimensions());
+    let differing = whole
+        .image
+        .pixels()
+        .zip(tiled.image.pixels())
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(differing, 0, "{differing} pixels differ");
+}

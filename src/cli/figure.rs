@@ -257,6 +257,7 @@ fn figure_of(
         caption: !args.no_caption,
         transparent: args.transparent,
         radiological: !args.neurological,
+        max_tile: None,
     };
     let figure = render_figure(gpu, &case, &labels, &spec)?;
     crate::figure::save_image(&figure.image, output)?;

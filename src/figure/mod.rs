@@ -111,6 +111,8 @@ pub struct FigureSpec {
     pub transparent: bool,
     /// Patient right on the left (radiological).
     pub radiological: bool,
+    /// Largest tile drawn at once, in pixels (default: the GPU's 2D texture limit).
+    pub max_tile: Option<u32>,
 }
 
 impl Default for FigureSpec {
@@ -132,6 +134,7 @@ impl Default for FigureSpec {
             caption: true,
             transparent: false,
             radiological: true,
+            max_tile: None,
         }
     }
 }
@@ -311,12 +314,12 @@ pub fn render_figure(
         (extent_mm[0] / mm_per_px).round().max(1.0) as u32,
         (extent_mm[1] / mm_per_px).round().max(1.0) as u32,
     );
-    let max_side = gpu.device.limits().max_texture_dimension_2d;
-    if pw > max_side || ph > max_side {
-        return Err(FigureError::Request(format!(
-            "a {pw}×{ph} panel is larger than this GPU's {max_side}-pixel textures: ask for a smaller scale or size"
-        )));
-    }
+    // Panels larger than the GPU's largest 2D texture are drawn in tiles.
+    let tile = spec
+        .max_tile
+        .unwrap_or(u32::MAX)
+        .min(gpu.device.limits().max_texture_dimension_2d)
+        .max(16);
     let mapping = region_mapping(&grid, spec.plane, spec.radiological, slice, region);
 
     // The panels, by the viewer's shader.
@@ -356,7 +359,7 @@ pub fn render_figure(
             },
             smooth: false,
         };
-        let mut pixels = render_view(gpu, &pipeline, &textures, &params, pw, ph)?;
+        let mut pixels = render_tiled(gpu, &pipeline, &textures, &params, (pw, ph), tile)?;
         if spec.transparent {
             clear_outside(&mut pixels, &mapping, grid.shape);
         }
@@ -447,6 +450,48 @@ pub fn render_figure(
         panels: placed,
         mapping,
     })
+}
+
+/// Renders a `w × h` view in tiles of at most `tile` pixels a side, each with its
+/// part of the mapping; outlines look across tile edges (the shader samples
+/// neighbours through the mapping), so the result equals one render.
+fn render_tiled(
+    gpu: &GpuContext,
+    pipeline: &SlicePipeline,
+    textures: &CaseTextures,
+    params: &ViewParams,
+    (w, h): (u32, u32),
+    tile: u32,
+) -> Result<RgbaImage, RenderError> {
+    if w <= tile && h <= tile {
+        return render_view(gpu, pipeline, textures, params, w, h);
+    }
+    let m = params.mapping;
+    let mut out = RgbaImage::new(w, h);
+    for ty in (0..h).step_by(tile as usize) {
+        for tx in (0..w).step_by(tile as usize) {
+            let (tw, th) = (tile.min(w - tx), tile.min(h - ty));
+            let (fu, fv) = (f64::from(tw) / f64::from(w), f64::from(th) / f64::from(h));
+            let part = ViewMapping {
+                origin: m.voxel_at(f64::from(tx) / f64::from(w), f64::from(ty) / f64::from(h)),
+                axis_u: m.axis_u.map(|a| a * fu),
+                axis_v: m.axis_v.map(|a| a * fv),
+            };
+            let piece = render_view(
+                gpu,
+                pipeline,
+                textures,
+                &ViewParams {
+                    mapping: part,
+                    ..*params
+                },
+                tw,
+                th,
+            )?;
+            image::imageops::replace(&mut out, &piece, i64::from(tx), i64::from(ty));
+        }
+    }
+    Ok(out)
 }
 
 /// Writes PNG or TIFF (with alpha) or JPEG (without), by the file's extension;

@@ -143,6 +143,7 @@ impl FigureDialog {
                 caption: self.caption,
                 transparent: self.transparent,
                 radiological: view.radiological,
+                max_tile: None,
             };
             let file = if jobs.is_empty() {
                 path.clone()
