@@ -70,6 +70,15 @@ pub fn show(
     reviews: Option<&Reviews>,
 ) -> Option<BrowserAction> {
     let mut action = None;
+    // The table sorts by review status too: take the statuses in first.
+    for (n, case) in b.dataset.cases.iter().enumerate() {
+        let status = reviews
+            .and_then(|r| r.cases.get(&case.name))
+            .map_or(Verdict::Unreviewed, |c| c.case.status);
+        if let Some(slot) = b.review_status.get_mut(n) {
+            *slot = status;
+        }
+    }
     header(ui, b, reviews);
     let order = b.order();
     let columns = b.organ_columns();
@@ -83,9 +92,7 @@ pub fn show(
             let spacing = ui.spacing().item_spacing.y;
             ui.spacing_mut().item_spacing.y = 0.0;
             for (rank, &case) in order.iter().enumerate() {
-                let status = reviews
-                    .and_then(|r| r.cases.get(&b.dataset.cases[case].name))
-                    .map_or(Verdict::Unreviewed, |c| c.case.status);
+                let status = b.review_status.get(case).copied().unwrap_or_default();
                 if let Some(a) = case_row(ui, b, &columns, (rank, case, status), total_width) {
                     action = Some(a);
                 }
@@ -200,7 +207,7 @@ fn column_titles(ui: &mut egui::Ui, b: &mut DatasetBrowser, columns: &[OrganColu
         (Some(CaseColumn::MeanDice), "mean Dice"),
         (Some(CaseColumn::WorstOrgan), "worst organ"),
         (Some(CaseColumn::WorstDice), "worst Dice"),
-        (None, "review"),
+        (Some(CaseColumn::Review), "review"),
     ];
     let mut x = rect.left();
     for ((column, title), w) in titles.into_iter().zip(WIDTHS) {

@@ -22,6 +22,8 @@ pub enum CaseColumn {
     WorstOrgan,
     /// The case's worst organ's Dice.
     WorstDice,
+    /// The case's review status (unreviewed first).
+    Review,
 }
 
 /// One organ column of the heat map: organs are matched across cases by name
@@ -54,6 +56,8 @@ pub struct DatasetBrowser {
     pub prefetch: Option<(usize, PendingCase)>,
     /// The prediction folders' names, in the order first met.
     models: Vec<String>,
+    /// Each case's review status (dataset order), as the app last told it.
+    pub review_status: Vec<crate::review::Verdict>,
 }
 
 impl DatasetBrowser {
@@ -93,8 +97,10 @@ impl DatasetBrowser {
                 models.push(p.name.clone());
             }
         }
+        let review_status = vec![crate::review::Verdict::Unreviewed; dataset.cases.len()];
         DatasetBrowser {
             models,
+            review_status,
             dataset,
             survey,
             labels,
@@ -168,6 +174,15 @@ impl DatasetBrowser {
             CaseColumn::Name => rows.sort_by(|&a, &b| {
                 directed(self.dataset.cases[a].name.cmp(&self.dataset.cases[b].name))
             }),
+            CaseColumn::Review => {
+                let rank = |c: usize| {
+                    crate::review::Verdict::ALL
+                        .iter()
+                        .position(|v| Some(v) == self.review_status.get(c))
+                        .unwrap_or(0)
+                };
+                rows.sort_by(|&a, &b| directed(rank(a).cmp(&rank(b))).then(a.cmp(&b)));
+            }
             CaseColumn::WorstOrgan => {
                 let key = |c: usize| self.worst(c).map(|(id, _)| self.organ_name(c, id));
                 rows.sort_by(|&a, &b| match (key(a), key(b)) {
@@ -308,6 +323,15 @@ mod tests {
             &[(1, 0.8), (12, 0.0)],
         ]);
         b.sort_by(CaseColumn::WorstDice);
+        assert_eq!(b.order(), vec![1, 2, 0]);
+    }
+
+    #[test]
+    fn sorting_by_review_status_puts_unreviewed_cases_first() {
+        use crate::review::Verdict;
+        let mut b = browser(&[&[(1, 0.9)], &[(1, 0.1)], &[(1, 0.5)]]);
+        b.review_status = vec![Verdict::Rejected, Verdict::Unreviewed, Verdict::Accepted];
+        b.sort_by(CaseColumn::Review);
         assert_eq!(b.order(), vec![1, 2, 0]);
     }
 
