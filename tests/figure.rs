@@ -304,6 +304,9 @@ fn the_export_figure_window_writes_the_current_slice() {
     for _ in 0..4 {
         harness.step();
     }
+    if let Ok(shot) = harness.render() {
+        common::app::keep_shot(&shot, "export_figure_window");
+    }
     let field = egui::accesskit::Role::TextInput;
     harness.get_by_role_and_label(field, "file").focus();
     harness.step();

@@ -31,6 +31,8 @@ pub struct FigureDialog {
     pub panels: [bool; 4],
     /// Output pixels per voxel.
     pub scale: f64,
+    /// A panel width in pixels instead of the scale, when set.
+    pub panel_width: Option<u32>,
     /// What to crop to.
     pub crop: CropChoice,
     /// Margin around the organ's box, mm.
@@ -56,6 +58,7 @@ impl Default for FigureDialog {
             views: [true, false, false],
             panels: [false, true, true, true],
             scale: 4.0,
+            panel_width: None,
             crop: CropChoice::Whole,
             margin_mm: 10.0,
             legend: true,
@@ -127,7 +130,7 @@ impl FigureDialog {
                 slice: SliceChoice::Index(view.slice),
                 panels: panels.clone(),
                 scale: self.scale,
-                panel_width: None,
+                panel_width: self.panel_width,
                 crop,
                 window: s.window(),
                 fill: s.prediction_style.fill.max(s.reference_style.fill).max(0.2),
@@ -195,7 +198,27 @@ impl FigureDialog {
                         ui.checkbox(&mut self.panels[n], *name);
                     }
                 });
-                ui.add(egui::Slider::new(&mut self.scale, 1.0..=8.0).text("pixels per voxel"));
+                ui.horizontal(|ui| {
+                    let mut by_width = self.panel_width.is_some();
+                    ui.selectable_value(&mut by_width, false, "scale");
+                    ui.selectable_value(&mut by_width, true, "panel width");
+                    match (by_width, self.panel_width) {
+                        (true, None) => self.panel_width = Some(1200),
+                        (false, Some(_)) => self.panel_width = None,
+                        _ => {}
+                    }
+                    match &mut self.panel_width {
+                        Some(w) => {
+                            ui.add(egui::DragValue::new(w).range(16..=16384).suffix(" px"));
+                        }
+                        None => {
+                            ui.add(
+                                egui::Slider::new(&mut self.scale, 1.0..=8.0)
+                                    .text("pixels per voxel"),
+                            );
+                        }
+                    }
+                });
                 ui.horizontal(|ui| {
                     ui.label("crop");
                     ui.selectable_value(&mut self.crop, CropChoice::Whole, "whole slice");
