@@ -300,6 +300,13 @@ fn the_open_window_loads_typed_paths() {
         .state()
         .viewer()
         .map(|v| v.case.images[0].1.geometry.shape);
+    // The generated demo has no files to keep reviews beside.
+    assert!(harness.state().reviews().is_none());
+    assert_eq!(harness.state().review_key(), None);
+    assert!(
+        harness.query_by_label_contains("not the demo").is_some(),
+        "the review panel says why"
+    );
     harness.get_by_label("Open…").click();
     for _ in 0..4 {
         harness.step();

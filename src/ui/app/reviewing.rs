@@ -69,10 +69,15 @@ impl SegscopeApp {
             .reference
             .as_ref()
             .map(|m| m.source.path.clone())
-            .or_else(|| s.case.images.first().map(|(_, v)| v.source.path.clone()));
+            .or_else(|| s.case.images.first().map(|(_, v)| v.source.path.clone()))
+            .filter(|f| f.is_file());
         let Some(file) = file else {
-            // The demo: nothing on disk to keep reviews beside.
+            // The demo (generated, not read from disk): nothing to keep reviews beside.
             self.review_key = None;
+            if self.browser.is_none() {
+                self.flush_reviews();
+                self.reviews = None;
+            }
             return;
         };
         let key = crate::dataset::nifti_stem(&file).unwrap_or_else(|| s.case.name.clone());
