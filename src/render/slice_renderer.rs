@@ -307,40 +307,29 @@ impl CaseTextures {
             write_slab(queue, &t, [1, 1], 0, 1, &[0], 1);
             t.create_view(&Default::default())
         };
-        let mut upload_labels = |map: Option<&LabelMap>, name: &str, brick: &Brick| match map {
-            None => placeholder.clone(),
-            Some(map) => match &map.voxels {
-                LabelVoxels::U8(a) => {
-                    let data = a
-                        .as_slice_memory_order()
-                        .expect("label maps are contiguous (built by segscope)");
-                    let format = (name, wgpu::TextureFormat::R8Uint);
+        let mut upload_labels = |map: Option<&LabelMap>, name: &str, brick: &Brick| {
+            let Some(map) = map else {
+                return placeholder.clone();
+            };
+            // Ids stay integers on the GPU, in the map's own width.
+            macro_rules! ids {
+                ($a:expr, $format:expr) => {
                     upload_brick(
                         (device, queue),
-                        format,
-                        data,
+                        (name, $format),
+                        $a.as_slice_memory_order()
+                            .expect("label maps are contiguous (built by segscope)"),
                         dims,
                         brick,
                         |v| v,
                         &mut uploaded,
                     )
-                }
-                LabelVoxels::U16(a) => {
-                    let data = a
-                        .as_slice_memory_order()
-                        .expect("label maps are contiguous (built by segscope)");
-                    let format = (name, wgpu::TextureFormat::R16Uint);
-                    upload_brick(
-                        (device, queue),
-                        format,
-                        data,
-                        dims,
-                        brick,
-                        |v| v,
-                        &mut uploaded,
-                    )
-                }
-            },
+                };
+            }
+            match &map.voxels {
+                LabelVoxels::U8(a) => ids!(a, wgpu::TextureFormat::R8Uint),
+                LabelVoxels::U16(a) => ids!(a, wgpu::TextureFormat::R16Uint),
+            }
         };
         let mut textures = Vec::new();
         for brick in bricks::layout(dims, max) {
