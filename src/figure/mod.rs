@@ -323,21 +323,8 @@ pub fn render_figure(
     let mapping = region_mapping(&grid, spec.plane, spec.radiological, slice, region);
 
     // The panels, by the viewer's shader.
-    let images: Vec<&crate::volume::Volume> = case.images.iter().map(|(_, v)| v).collect();
-    let predictions: Vec<&LabelMap> = case
-        .predictions
-        .get(spec.prediction)
-        .map(|(_, m)| m)
-        .into_iter()
-        .collect();
-    let textures = CaseTextures::upload(
-        &gpu.device,
-        &gpu.queue,
-        &images,
-        case.reference.as_ref(),
-        &predictions,
-        labels,
-    )?;
+    let textures =
+        CaseTextures::upload_case(&gpu.device, &gpu.queue, case, Some(spec.prediction), labels)?;
     let pipeline = SlicePipeline::new(&gpu.device, crate::render::offscreen::OFFSCREEN_FORMAT);
     let layer = |shown: bool| LayerStyle {
         fill: spec.fill,

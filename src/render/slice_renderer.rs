@@ -268,6 +268,35 @@ impl CaseTextures {
         Self::upload_in_bricks(device, queue, images, reference, predictions, labels, max)
     }
 
+    /// Uploads a case: its images, reference, and either every prediction (`None`)
+    /// or only prediction `Some(n)`.
+    pub fn upload_case(
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        case: &crate::case::Case,
+        prediction: Option<usize>,
+        labels: &LabelTable,
+    ) -> Result<Self, RenderError> {
+        let images: Vec<&Volume> = case.images.iter().map(|(_, v)| v).collect();
+        let predictions: Vec<&LabelMap> = match prediction {
+            None => case.predictions.iter().map(|(_, m)| m).collect(),
+            Some(n) => case
+                .predictions
+                .get(n)
+                .map(|(_, m)| m)
+                .into_iter()
+                .collect(),
+        };
+        Self::upload(
+            device,
+            queue,
+            &images,
+            case.reference.as_ref(),
+            &predictions,
+            labels,
+        )
+    }
+
     /// As [`CaseTextures::upload`], with textures at most `max_side` voxels per side
     /// (tests and benchmarks use a small value to exercise bricking on real cases).
     pub fn upload_in_bricks(

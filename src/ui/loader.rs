@@ -139,18 +139,8 @@ pub fn load(
 
 /// Uploads a case's volumes, catching what wgpu reports (out of memory, limits).
 pub fn upload(case: &Case, labels: &LabelTable, gpu: &GpuTarget) -> Result<CaseTextures, String> {
-    let images: Vec<&crate::volume::Volume> = case.images.iter().map(|(_, v)| v).collect();
-    let predictions: Vec<&crate::volume::LabelMap> =
-        case.predictions.iter().map(|(_, m)| m).collect();
     let textures = crate::render::gpu::catching(&gpu.device, || {
-        CaseTextures::upload(
-            &gpu.device,
-            &gpu.queue,
-            &images,
-            case.reference.as_ref(),
-            &predictions,
-            labels,
-        )
+        CaseTextures::upload_case(&gpu.device, &gpu.queue, case, None, labels)
     })
     .and_then(|r| r)
     .map_err(|e| format!("{}: {e}", case.name))?;
