@@ -11,6 +11,7 @@ use image::{Rgba, RgbaImage};
 use crate::case::Case;
 use crate::inspect::slices::{OrganSelection, slice_series, worst_slice};
 use crate::labels::LabelTable;
+use crate::metrics::OverlapCounts;
 use crate::render::view::screen_axes;
 use crate::render::{
     CaseTextures, DisplayMode, GpuContext, LayerStyle, Plane, RenderError, SlicePipeline,
@@ -164,12 +165,38 @@ pub enum FigureError {
     Request(String),
 }
 
-/// The display slice for `choice` (best/worst need the reference and prediction).
-pub fn choose_slice(
+/// The joint counts of the reference and the shown prediction (a map with itself
+/// when the other is absent): one pass that serves both the slice choice and the
+/// organ crop. `None` when neither needs it.
+fn organ_counts(case: &Case, spec: &FigureSpec) -> Result<Option<OverlapCounts>, FigureError> {
+    let by_organ = matches!(spec.slice, SliceChoice::Best(_) | SliceChoice::Worst(_))
+        || matches!(spec.crop, Crop::Organ { .. });
+    if !by_organ {
+        return Ok(None);
+    }
+    let reference = case.reference.as_ref();
+    let predicted = case.predictions.get(spec.prediction).map(|(_, m)| m);
+    let (a, b) = match (reference, predicted) {
+        (Some(r), Some(p)) => (r, p),
+        (Some(m), None) | (None, Some(m)) => (m, m),
+        (None, None) => {
+            return Err(FigureError::Request(
+                "choosing a slice or a crop by organ needs a label map".into(),
+            ));
+        }
+    };
+    crate::metrics::overlap_of(a, b, None)
+        .map(Some)
+        .map_err(|e| FigureError::Request(e.to_string()))
+}
+
+/// The display slice for `choice`; best/worst read the organ's per-slice counts
+/// from `counts` (see [`organ_counts`]) and need a reference.
+fn choose_slice(
     case: &Case,
     plane: Plane,
     choice: &SliceChoice,
-    prediction: usize,
+    counts: Option<&OverlapCounts>,
 ) -> Result<usize, FigureError> {
     let grid = case
         .grid()
@@ -178,20 +205,10 @@ pub fn choose_slice(
     let axis = plane.normal_axis();
     let n = d.shape[axis];
     let organ_series = |id: u16| -> Result<Vec<crate::metrics::VoxelCounts>, FigureError> {
-        let reference = case.reference.as_ref().ok_or_else(|| {
+        let overlap = counts.filter(|_| case.reference.is_some()).ok_or_else(|| {
             FigureError::Request("choosing a slice by organ needs a reference".into())
         })?;
-        let empty;
-        let predicted = match case.predictions.get(prediction) {
-            Some((_, m)) => m,
-            None => {
-                empty = reference.clone();
-                &empty
-            }
-        };
-        let overlap = crate::metrics::overlap_of(reference, predicted, None)
-            .map_err(|e| FigureError::Request(e.to_string()))?;
-        Ok(slice_series(&overlap, &d, axis, OrganSelection::One(id)))
+        Ok(slice_series(overlap, &d, axis, OrganSelection::One(id)))
     };
     match *choice {
         SliceChoice::Middle => Ok(n / 2),
@@ -215,9 +232,9 @@ pub fn choose_slice(
 
 /// The region of the slice the panels show, in display coordinates, per screen axis.
 fn crop_region(
-    case: &Case,
     spec: &FigureSpec,
     grid: &Geometry,
+    counts: Option<&OverlapCounts>,
 ) -> Result<[[f64; 2]; 2], FigureError> {
     let d = grid.display_axes();
     let (su, sv) = screen_axes(spec.plane, spec.radiological);
@@ -227,34 +244,20 @@ fn crop_region(
         Crop::Region(region) => return Ok(region),
         Crop::Organ { id, margin_mm } => (id, margin_mm),
     };
-    let mut lo = [f64::INFINITY; 3];
-    let mut hi = [f64::NEG_INFINITY; 3];
-    let maps: Vec<&LabelMap> = case
-        .reference
-        .iter()
-        .chain(case.predictions.get(spec.prediction).map(|(_, m)| m))
-        .collect();
-    for map in maps {
-        let overlap = crate::metrics::overlap_of(map, map, None)
-            .map_err(|e| FigureError::Request(e.to_string()))?;
-        if let Some(bbox) = overlap.bounding_box(id) {
-            for w in 0..3 {
-                let v = d.voxel_axis[w];
-                let (a, b) = (bbox[v][0] as f64, bbox[v][1] as f64 + 1.0);
-                let (a, b) = if d.flipped[w] {
-                    (d.shape[w] as f64 - b, d.shape[w] as f64 - a)
-                } else {
-                    (a, b)
-                };
-                lo[w] = lo[w].min(a);
-                hi[w] = hi[w].max(b);
-            }
-        }
-    }
-    if !lo[0].is_finite() {
-        return Err(FigureError::Request(format!(
-            "organ {id} is in neither map: nothing to crop to"
-        )));
+    // The box in either map (the joint counts know both).
+    let bbox = counts.and_then(|c| c.bounding_box(id)).ok_or_else(|| {
+        FigureError::Request(format!("organ {id} is in neither map: nothing to crop to"))
+    })?;
+    let mut lo = [0.0; 3];
+    let mut hi = [0.0; 3];
+    for w in 0..3 {
+        let v = d.voxel_axis[w];
+        let (a, b) = (bbox[v][0] as f64, bbox[v][1] as f64 + 1.0);
+        (lo[w], hi[w]) = if d.flipped[w] {
+            (d.shape[w] as f64 - b, d.shape[w] as f64 - a)
+        } else {
+            (a, b)
+        };
     }
     Ok([su, sv].map(|a| {
         let w = a.world_axis;
@@ -297,8 +300,9 @@ pub fn render_figure(
             "the reference and difference panels need a reference".into(),
         ));
     }
-    let slice = choose_slice(case, spec.plane, &spec.slice, spec.prediction)?;
-    let region = crop_region(case, spec, &grid)?;
+    let counts = organ_counts(case, spec)?;
+    let slice = choose_slice(case, spec.plane, &spec.slice, counts.as_ref())?;
+    let region = crop_region(spec, &grid, counts.as_ref())?;
     let d = grid.display_axes();
     let (su, sv) = screen_axes(spec.plane, spec.radiological);
     let extent_mm = [
