@@ -335,6 +335,11 @@ pub fn render_figure(
         outline: if spec.outline_px > 0.0 { 1.0 } else { 0.0 },
         shown,
     };
+    // Every panel shares the mapping: which pixels lie outside the volume is
+    // worked out once.
+    let outside = spec
+        .transparent
+        .then(|| outside_volume(&mapping, (pw, ph), grid.shape));
     let mut panel_pixels = Vec::new();
     for panel in &spec.panels {
         let params = ViewParams {
@@ -351,8 +356,12 @@ pub fn render_figure(
             smooth: false,
         };
         let mut pixels = render_tiled(gpu, &pipeline, &textures, &params, (pw, ph), tile)?;
-        if spec.transparent {
-            clear_outside(&mut pixels, &mapping, grid.shape);
+        if let Some(outside) = &outside {
+            for (p, &out) in pixels.pixels_mut().zip(outside) {
+                if out {
+                    *p = Rgba([0, 0, 0, 0]);
+                }
+            }
         }
         panel_pixels.push(pixels);
     }
@@ -520,19 +529,18 @@ fn short_name(name: &str) -> String {
         .map_or(name.to_string(), |f| f.to_string_lossy().into_owned())
 }
 
-/// Makes panel pixels outside the volume transparent.
-fn clear_outside(pixels: &mut RgbaImage, mapping: &ViewMapping, shape: [usize; 3]) {
-    let (w, h) = (pixels.width(), pixels.height());
-    for (x, y, p) in pixels.enumerate_pixels_mut() {
-        let v = mapping.voxel_at(
-            (f64::from(x) + 0.5) / f64::from(w),
-            (f64::from(y) + 0.5) / f64::from(h),
-        );
-        let inside = v.iter().zip(shape).all(|(&c, n)| c >= 0.0 && c < n as f64);
-        if !inside {
-            *p = Rgba([0, 0, 0, 0]);
-        }
-    }
+/// For each pixel of a `w × h` panel (row by row), whether it lies outside the volume.
+fn outside_volume(mapping: &ViewMapping, (w, h): (u32, u32), shape: [usize; 3]) -> Vec<bool> {
+    (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .map(|(x, y)| {
+            let v = mapping.voxel_at(
+                (f64::from(x) + 0.5) / f64::from(w),
+                (f64::from(y) + 0.5) / f64::from(h),
+            );
+            !v.iter().zip(shape).all(|(&c, n)| c >= 0.0 && c < n as f64)
+        })
+        .collect()
 }
 
 /// The organs any label panel shows somewhere in its pixels, with their names.
