@@ -201,6 +201,21 @@ impl Reviews {
         self.cases.values().filter(|c| c.is_reviewed()).count()
     }
 
+    /// The status of `case` (unreviewed when it has no record).
+    pub fn status(&self, case: &str) -> Verdict {
+        self.cases
+            .get(case)
+            .map_or(Verdict::Unreviewed, |c| c.case.status)
+    }
+
+    /// How many of the cases `names` have a status other than unreviewed.
+    pub fn reviewed_among<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> usize {
+        names
+            .into_iter()
+            .filter(|n| self.status(n) != Verdict::Unreviewed)
+            .count()
+    }
+
     /// Combines another version of the same reviews into this one, record by
     /// record: for each case status, organ verdict and bookmark the newer edit
     /// wins, so two reviewers (or two windows) working on different cases or

@@ -72,14 +72,12 @@ pub fn show(
     let mut action = None;
     // The table sorts by review status too: take the statuses in first.
     for (n, case) in b.dataset.cases.iter().enumerate() {
-        let status = reviews
-            .and_then(|r| r.cases.get(&case.name))
-            .map_or(Verdict::Unreviewed, |c| c.case.status);
+        let status = reviews.map_or(Verdict::Unreviewed, |r| r.status(&case.name));
         if let Some(slot) = b.review_status.get_mut(n) {
             *slot = status;
         }
     }
-    header(ui, b, reviews);
+    header(ui, b);
     let order = b.order();
     let columns = b.organ_columns();
     keyboard(ui, b, &order, &mut action);
@@ -103,18 +101,16 @@ pub fn show(
 }
 
 /// Dataset name, survey progress, model choice, what could not be paired.
-fn header(ui: &mut egui::Ui, b: &mut DatasetBrowser, reviews: Option<&Reviews>) {
+fn header(ui: &mut egui::Ui, b: &mut DatasetBrowser) {
     let (known, all) = b.survey.progress();
     ui.horizontal_wrapped(|ui| {
         ui.heading(format!("Dataset {}", b.dataset.root.display()));
         ui.label(format!("{all} cases"));
-        let reviewed = reviews.map_or(0, |r| {
-            b.dataset
-                .cases
-                .iter()
-                .filter(|c| r.cases.get(&c.name).is_some_and(|c| c.is_reviewed()))
-                .count()
-        });
+        let reviewed = b
+            .review_status
+            .iter()
+            .filter(|v| **v != Verdict::Unreviewed)
+            .count();
         ui.label(format!("{reviewed} of {all} reviewed"));
         if known < all {
             ui.spinner();

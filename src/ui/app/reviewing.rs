@@ -273,10 +273,7 @@ impl SegscopeApp {
             .map_or(0, |at| at + 1);
         let reviewed = |case: usize| {
             self.reviews.as_ref().is_some_and(|r| {
-                r.reviews
-                    .cases
-                    .get(&b.dataset.cases[case].name)
-                    .is_some_and(|c| c.is_reviewed())
+                r.reviews.status(&b.dataset.cases[case].name) != Verdict::Unreviewed
             })
         };
         let next = (0..order.len())
@@ -321,16 +318,8 @@ impl SegscopeApp {
     pub(super) fn review_side_panel(&mut self, ui: &mut egui::Ui) {
         let progress = self.browser.as_ref().map(|b| {
             let done = self.reviews.as_ref().map_or(0, |r| {
-                b.dataset
-                    .cases
-                    .iter()
-                    .filter(|c| {
-                        r.reviews
-                            .cases
-                            .get(&c.name)
-                            .is_some_and(|c| c.is_reviewed())
-                    })
-                    .count()
+                r.reviews
+                    .reviewed_among(b.dataset.cases.iter().map(|c| c.name.as_str()))
             });
             (done, b.dataset.cases.len())
         });
