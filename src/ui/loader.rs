@@ -95,16 +95,6 @@ impl PendingCase {
             None
         }
     }
-
-    /// Blocks until the worker is done (benchmarks and tests).
-    pub fn wait(mut self) -> Result<LoadedCase, String> {
-        if let Some(done) = self.done.take() {
-            return done;
-        }
-        self.rx
-            .recv()
-            .unwrap_or_else(|_| Err(format!("loading {} stopped unexpectedly", self.what)))
-    }
 }
 
 /// Reads, checks, names and (given a GPU) uploads one case.

@@ -162,7 +162,7 @@ impl SegscopeApp {
             pending_focus: None,
             last_switch: None,
             render_state: cc.wgpu_render_state.clone(),
-            gpu: None,
+            gpu: switching::gpu_target(cc.wgpu_render_state.as_ref()),
             reviews: None,
             review_key: None,
             reviewer: String::new(),
@@ -181,8 +181,7 @@ impl SegscopeApp {
         if let Some(name) = &request.reviewer {
             app.reviewer = name.clone();
         }
-        let gpu = switching::gpu_target(cc.wgpu_render_state.as_ref());
-        app.open_with(request, gpu);
+        app.open(request);
         app
     }
 

@@ -27,11 +27,6 @@ impl SegscopeApp {
         &self.reviewer
     }
 
-    /// Sets the reviewer's name (the panel's field does the same).
-    pub fn set_reviewer(&mut self, name: &str) {
-        self.reviewer = name.to_string();
-    }
-
     /// Opens `path` as the review file of `subject`, saving the previous one first.
     pub(super) fn open_reviews(&mut self, path: &Path, subject: &str) {
         if self.reviews.as_ref().is_some_and(|r| r.path() == path) {

@@ -113,11 +113,6 @@ impl SegscopeApp {
         self.start_loading(what, source, None, None);
     }
 
-    pub(super) fn open_with(&mut self, request: OpenRequest, gpu: Option<GpuTarget>) {
-        self.gpu = gpu;
-        self.open(request);
-    }
-
     /// Opens a dataset folder in the browser; an unreadable folder is reported and
     /// whatever was open stays.
     pub fn open_dataset(&mut self, root: &Path, prediction_dirs: &[std::path::PathBuf]) {
